@@ -1,0 +1,2 @@
+/* NDIS Lab: driver annotations live in sal.h. */
+#include <sal.h>

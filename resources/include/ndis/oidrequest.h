@@ -1,0 +1,89 @@
+/*
+ * NDIS Lab - NDIS_OID_REQUEST and status indications (part of ndis.h).
+ */
+#ifndef _NDISLAB_NDIS_OIDREQUEST_H_
+#define _NDISLAB_NDIS_OIDREQUEST_H_
+
+#define NDIS_OID_REQUEST_REVISION_1             1
+#define NDIS_OID_REQUEST_REVISION_2             2
+#define NDIS_OID_REQUEST_TIMEOUT_INFINITE       0
+#define NDIS_OID_REQUEST_NDIS_RESERVED_SIZE     16
+
+typedef struct _NDIS_OID_REQUEST {
+    NDIS_OBJECT_HEADER Header;
+    NDIS_REQUEST_TYPE RequestType;
+    NDIS_PORT_NUMBER PortNumber;
+    UINT Timeout;
+    PVOID RequestId;
+    NDIS_HANDLE RequestHandle;
+    union _REQUEST_DATA {
+        struct _QUERY {
+            NDIS_OID Oid;
+            PVOID InformationBuffer;
+            UINT InformationBufferLength;
+            UINT BytesWritten;
+            UINT BytesNeeded;
+        } QUERY_INFORMATION;
+        struct _SET {
+            NDIS_OID Oid;
+            PVOID InformationBuffer;
+            UINT InformationBufferLength;
+            UINT BytesRead;
+            UINT BytesNeeded;
+        } SET_INFORMATION;
+        struct _METHOD {
+            NDIS_OID Oid;
+            PVOID InformationBuffer;
+            ULONG InputBufferLength;
+            ULONG OutputBufferLength;
+            ULONG MethodId;
+            UINT BytesWritten;
+            UINT BytesRead;
+            UINT BytesNeeded;
+        } METHOD_INFORMATION;
+    } DATA;
+    UCHAR NdisReserved[NDIS_OID_REQUEST_NDIS_RESERVED_SIZE * sizeof(PVOID)];
+    UCHAR MiniportReserved[2 * sizeof(PVOID)];
+    UCHAR SourceReserved[2 * sizeof(PVOID)];
+    UCHAR SupportedRevision;
+    UCHAR Reserved1;
+    USHORT Reserved2;
+#if NDIS_SUPPORT_NDIS620
+    NDIS_NIC_SWITCH_ID SwitchId;
+    NDIS_NIC_SWITCH_VPORT_ID VPortId;
+    ULONG Flags;
+#endif
+} NDIS_OID_REQUEST, *PNDIS_OID_REQUEST;
+
+#define NDIS_SIZEOF_OID_REQUEST_REVISION_1 RTL_SIZEOF_THROUGH_FIELD(NDIS_OID_REQUEST, Reserved2)
+#if NDIS_SUPPORT_NDIS620
+#define NDIS_SIZEOF_OID_REQUEST_REVISION_2 RTL_SIZEOF_THROUGH_FIELD(NDIS_OID_REQUEST, Flags)
+#define NDIS_OID_REQUEST_FLAGS_VPORT_ID_VALID 0x0001
+#endif
+
+/* Status indication */
+#define NDIS_STATUS_INDICATION_REVISION_1 1
+#define NDIS_STATUS_INDICATION_FLAGS_NDIS_RESERVED         0xFFF
+#define NDIS_STATUS_INDICATION_FLAGS_MEDIA_CONNECT_TO_CONNECT 0x1000
+
+typedef struct _NDIS_STATUS_INDICATION {
+    NDIS_OBJECT_HEADER Header;
+    NDIS_HANDLE SourceHandle;
+    NDIS_PORT_NUMBER PortNumber;
+    NDIS_STATUS StatusCode;
+    ULONG Flags;
+    NDIS_HANDLE DestinationHandle;
+    PVOID RequestId;
+    PVOID StatusBuffer;
+    ULONG StatusBufferSize;
+    GUID Guid;
+    PVOID NdisReserved[4];
+} NDIS_STATUS_INDICATION, *PNDIS_STATUS_INDICATION;
+#define NDIS_SIZEOF_STATUS_INDICATION_REVISION_1 \
+    RTL_SIZEOF_THROUGH_FIELD(NDIS_STATUS_INDICATION, NdisReserved)
+
+#define NDIS_STATUS_INDICATION_SET_FLAG(_StatusIndication, _F)   ((_StatusIndication)->Flags |= (_F))
+#define NDIS_STATUS_INDICATION_TEST_FLAG(_StatusIndication, _F)  (((_StatusIndication)->Flags & (_F)) != 0)
+#define NDIS_STATUS_INDICATION_CLEAR_FLAG(_StatusIndication, _F) ((_StatusIndication)->Flags &= ~(_F))
+
+#endif /* _NDISLAB_NDIS_OIDREQUEST_H_ */

@@ -1,0 +1,2 @@
+/* NDIS Lab: SAL annotations live in sal.h. */
+#include <sal.h>

@@ -1,0 +1,69 @@
+import type { EventsFrame, LabEvent, UnsequencedEvent } from '../../src-shared/contract';
+import { Emitter, type Disposable } from '../../src-shared/rpc/disposable';
+
+export interface EventHubOptions {
+  /** A batch is sent as soon as it holds this many events. */
+  maxBatch?: number;
+  /** A partial batch waits at most this long, ms. */
+  maxDelayMs?: number;
+}
+
+/**
+ * Numbers every engine event (seq 1, 2, 3, … with no gaps) and hands them to subscribers in batches,
+ * by count or after a few milliseconds, whichever comes first. Subscribers see the same batches in
+ * the same order.
+ */
+export class EventHub {
+  private seq = 0;
+  private pending: LabEvent[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly batches = new Emitter<EventsFrame>();
+  private readonly maxBatch: number;
+  private readonly maxDelayMs: number;
+
+  constructor(options: EventHubOptions = {}) {
+    this.maxBatch = options.maxBatch ?? 1024;
+    this.maxDelayMs = options.maxDelayMs ?? 4;
+  }
+
+  /** The seq of the last event emitted. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  emit(event: UnsequencedEvent): LabEvent {
+    const numbered = { ...event, seq: ++this.seq } as LabEvent;
+    this.pending.push(numbered);
+    if (this.pending.length >= this.maxBatch) this.flush();
+    else if (this.timer === undefined) {
+      this.timer = setTimeout(() => this.flush(), this.maxDelayMs);
+      unrefTimer(this.timer);
+    }
+    return numbered;
+  }
+
+  subscribe(sink: (frame: EventsFrame) => void): Disposable {
+    return this.batches.event(sink);
+  }
+
+  /** Sends whatever is pending now. */
+  flush(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.pending.length === 0) return;
+    const events = this.pending;
+    this.pending = [];
+    this.batches.fire({ t: 'events', events });
+  }
+
+  dispose(): void {
+    this.flush();
+    this.batches.clear();
+  }
+}
+
+export function unrefTimer(timer: unknown): void {
+  (timer as { unref?: () => void }).unref?.();
+}

@@ -1,0 +1,94 @@
+import process from 'node:process';
+import {
+  CONTRACT_VERSION,
+  type CommandName,
+  type CommandOutput,
+  type CommandParsedInput,
+  type EngineInfo,
+  type HostKind,
+} from '../../src-shared/contract';
+import { EventHub, unrefTimer, type EventHubOptions } from './event-hub';
+import { ENGINE_NAME, ENGINE_VERSION } from './version';
+
+export type CommandHandlers = {
+  [K in CommandName]: (input: CommandParsedInput<K>) => Promise<CommandOutput<K>> | CommandOutput<K>;
+};
+
+export interface LabEngineOptions {
+  host: HostKind;
+  /** Heartbeat period, ms; 0 turns the heartbeat off (tests). */
+  heartbeatMs?: number;
+  events?: EventHubOptions;
+}
+
+/** Events emitted by one synchronous slice of a diagnostic burst before yielding to other work. */
+const BURST_SLICE = 8192;
+
+/**
+ * The engine every host runs: it owns the event hub and answers the contract's commands. It knows
+ * nothing of Electron, sockets or the DOM.
+ */
+export class LabEngine {
+  readonly hub: EventHub;
+  readonly host: HostKind;
+  private readonly startedAt = Date.now();
+  private readonly startedMono = performance.now();
+  private readonly heartbeat: ReturnType<typeof setInterval> | undefined;
+  private bursts = 0;
+
+  readonly handlers: CommandHandlers = {
+    'engine.info': () => this.info(),
+    'engine.ping': ({ nonce }) => ({ nonce, engineTime: performance.now() }),
+    'diag.burst': (input) => this.burst(input.count, input.payloadBytes),
+  };
+
+  constructor(options: LabEngineOptions) {
+    this.host = options.host;
+    this.hub = new EventHub(options.events);
+    const heartbeatMs = options.heartbeatMs ?? 1000;
+    if (heartbeatMs > 0) {
+      this.heartbeat = setInterval(() => this.hub.emit({ kind: 'engine.heartbeat', uptimeMs: this.uptimeMs() }), heartbeatMs);
+      unrefTimer(this.heartbeat);
+    }
+  }
+
+  uptimeMs(): number {
+    return Math.max(0, Math.round(performance.now() - this.startedMono));
+  }
+
+  info(): EngineInfo {
+    return {
+      name: ENGINE_NAME,
+      version: ENGINE_VERSION,
+      contractVersion: CONTRACT_VERSION,
+      host: this.host,
+      platform: `${process.platform}-${process.arch}`,
+      nodeVersion: process.versions.node,
+      startedAt: this.startedAt,
+      uptimeMs: this.uptimeMs(),
+    };
+  }
+
+  dispose(): void {
+    if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+    this.hub.dispose();
+  }
+
+  /** Emits `count` tick events in slices, yielding between slices so other commands still get answers. */
+  private async burst(count: number, payloadBytes: number): Promise<CommandOutput<'diag.burst'>> {
+    const burst = this.bursts++;
+    const payload = payloadBytes > 0 ? 'x'.repeat(payloadBytes) : undefined;
+    const firstSeq = this.hub.lastSeq + 1;
+    for (let index = 0; index < count; ) {
+      const end = Math.min(count, index + BURST_SLICE);
+      for (; index < end; index++) {
+        this.hub.emit(payload === undefined ? { kind: 'diag.tick', index, burst } : { kind: 'diag.tick', index, burst, payload });
+      }
+      if (index < count) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    // Ticks interleave with other events (heartbeats), so lastSeq is the hub's, not firstSeq + count - 1.
+    const lastSeq = this.hub.lastSeq;
+    this.hub.flush();
+    return { emitted: count, firstSeq, lastSeq };
+  }
+}

@@ -1,0 +1,54 @@
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef } from 'vue';
+import type { EngineInfo, LabEvent } from '../../../src-shared/contract';
+import type { LabClient } from '../../../src-shared/rpc';
+import { connectLab } from '../transport/connect';
+
+export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'failed';
+
+/** The engine connection, its identity and liveness, derived from the command round trip and events. */
+export const useEngineStore = defineStore('engine', () => {
+  const client = shallowRef<LabClient>();
+  const state = ref<ConnectionState>('connecting');
+  const transportKind = ref<'electron' | 'websocket'>();
+  const info = ref<EngineInfo>();
+  const uptimeMs = ref(0);
+  const lastError = ref<string>();
+  const eventCount = ref(0);
+  const eventListeners = new Set<(events: LabEvent[]) => void>();
+
+  const version = computed(() => info.value?.version ?? '');
+
+  async function connect(): Promise<void> {
+    state.value = 'connecting';
+    try {
+      const connected = await connectLab();
+      client.value = connected.client;
+      transportKind.value = connected.kind;
+      connected.client.onEvents((events) => {
+        eventCount.value += events.length;
+        for (const event of events) if (event.kind === 'engine.heartbeat') uptimeMs.value = event.uptimeMs;
+        for (const listener of eventListeners) listener(events);
+      });
+      connected.client.onError((error) => (lastError.value = error.message));
+      connected.client.onClose((reason) => {
+        state.value = 'disconnected';
+        lastError.value = `engine connection closed: ${reason}`;
+      });
+      info.value = await connected.client.call('engine.info', {});
+      uptimeMs.value = info.value.uptimeMs;
+      state.value = 'connected';
+    } catch (error) {
+      state.value = 'failed';
+      lastError.value = error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  /** Lets other stores follow the event stream without touching the transport. */
+  function onEvents(listener: (events: LabEvent[]) => void): () => void {
+    eventListeners.add(listener);
+    return () => eventListeners.delete(listener);
+  }
+
+  return { client, state, transportKind, info, version, uptimeMs, lastError, eventCount, connect, onEvents };
+});

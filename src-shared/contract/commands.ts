@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/** Which host runs the engine: the desktop app, the web host, the command line, or a test. */
+export const HostKind = z.enum(['electron', 'web', 'cli', 'memory']);
+export type HostKind = z.infer<typeof HostKind>;
+
+export const EngineInfo = z.object({
+  name: z.string(),
+  version: z.string(),
+  contractVersion: z.number().int(),
+  host: HostKind,
+  platform: z.string(),
+  nodeVersion: z.string(),
+  /** Wall-clock start of the engine, ms since the epoch. */
+  startedAt: z.number(),
+  uptimeMs: z.number().nonnegative(),
+});
+export type EngineInfo = z.infer<typeof EngineInfo>;
+
+/**
+ * Every command the renderer (or any client) can send to the engine: name → input and output schema.
+ * This table is the single source of truth; hosts, clients and tests derive from it.
+ */
+export const commands = {
+  'engine.info': {
+    input: z.object({}).strict(),
+    output: EngineInfo,
+  },
+  /** Echo: used for round-trip latency measurements and liveness checks. */
+  'engine.ping': {
+    input: z.object({ nonce: z.number().int() }).strict(),
+    output: z.object({ nonce: z.number().int(), engineTime: z.number() }),
+  },
+  /**
+   * Ask the engine to emit `count` diagnostic tick events as fast as it can. Used by the transport
+   * tests and the throughput benchmark; the ticks carry their index so order can be checked.
+   */
+  'diag.burst': {
+    input: z
+      .object({
+        count: z.number().int().min(1).max(5_000_000),
+        payloadBytes: z.number().int().min(0).max(65_536).default(0),
+      })
+      .strict(),
+    output: z.object({ emitted: z.number().int(), firstSeq: z.number().int(), lastSeq: z.number().int() }),
+  },
+} as const satisfies Record<string, { input: z.ZodType; output: z.ZodType }>;
+
+export type Commands = typeof commands;
+export type CommandName = keyof Commands;
+/** What a caller passes (defaults may be omitted). */
+export type CommandInput<K extends CommandName> = z.input<Commands[K]['input']>;
+/** What a handler receives after validation (defaults filled in). */
+export type CommandParsedInput<K extends CommandName> = z.output<Commands[K]['input']>;
+export type CommandOutput<K extends CommandName> = z.output<Commands[K]['output']>;
+
+export const commandNames = Object.keys(commands) as CommandName[];
+
+export function isCommandName(name: string): name is CommandName {
+  return Object.prototype.hasOwnProperty.call(commands, name);
+}

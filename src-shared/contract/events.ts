@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/**
+ * Every event the engine emits, as one discriminated union on `kind`. Each event carries `seq`, a
+ * per-engine sequence number starting at 1 with no gaps, so a client can prove it saw every event in
+ * order.
+ */
+const base = { seq: z.number().int().positive() };
+
+export const EngineHeartbeatEvent = z.object({
+  ...base,
+  kind: z.literal('engine.heartbeat'),
+  uptimeMs: z.number().nonnegative(),
+});
+
+export const DiagTickEvent = z.object({
+  ...base,
+  kind: z.literal('diag.tick'),
+  /** Index of this tick within its burst, from 0. */
+  index: z.number().int().nonnegative(),
+  burst: z.number().int().nonnegative(),
+  payload: z.string().optional(),
+});
+
+export const LabEvent = z.discriminatedUnion('kind', [EngineHeartbeatEvent, DiagTickEvent]);
+export type LabEvent = z.infer<typeof LabEvent>;
+export type LabEventKind = LabEvent['kind'];
+export type LabEventOf<K extends LabEventKind> = Extract<LabEvent, { kind: K }>;
+/** An event before the hub has numbered it. */
+export type UnsequencedEvent = LabEvent extends infer E ? (E extends LabEvent ? Omit<E, 'seq'> : never) : never;

@@ -1,0 +1,6 @@
+export * from './version';
+export * from './commands';
+export * from './events';
+export * from './errors';
+export * from './frames';
+export * from './channels';

@@ -1,0 +1,43 @@
+import type { PreloadBridge } from '../contract/channels';
+import { Emitter, toDisposable, type Disposable } from './disposable';
+import type { FrameTransport } from './transport';
+
+/**
+ * Frames over the Electron preload bridge: client frames go out as `ipcRenderer.invoke` requests
+ * whose answers come back as frames; event batches arrive through the MessagePort the preload holds.
+ */
+export class BridgeTransport implements FrameTransport {
+  private readonly frames = new Emitter<unknown>();
+  private readonly closes = new Emitter<string>();
+  private readonly unsubscribe: () => void;
+  private closed = false;
+
+  constructor(private readonly bridge: PreloadBridge) {
+    this.unsubscribe = bridge.onFrame((frame) => this.frames.fire(frame));
+  }
+
+  send(frame: unknown): void {
+    if (this.closed) return;
+    this.bridge.request(frame).then(
+      (answer) => {
+        if (answer !== null && answer !== undefined) this.frames.fire(answer);
+      },
+      (error: unknown) => this.frames.fire({ t: 'error', error: { code: 'E_INTERNAL', message: `IPC failed: ${String(error)}` } }),
+    );
+  }
+
+  onFrame(listener: (frame: unknown) => void): Disposable {
+    return this.frames.event(listener);
+  }
+
+  onClose(listener: (reason: string) => void): Disposable {
+    return this.closed ? toDisposable(() => undefined) : this.closes.event(listener);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe();
+    this.closes.fire('closed by client');
+  }
+}
