@@ -8,7 +8,13 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rolldownOptions: { input: { index: resolve(__dirname, 'src-main/electron/main.ts') } },
+      rolldownOptions: {
+        input: {
+          index: resolve(__dirname, 'src-main/electron/main.ts'),
+          // Engine workers are entries of their own, found next to index.js (engine/worker-entry.ts).
+          'build-worker': resolve(__dirname, 'src-main/engine/toolchain/build-worker.ts'),
+        },
+      },
     },
   },
   preload: {

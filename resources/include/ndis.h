@@ -35,14 +35,3 @@ EXTERN_C_END
 
 #endif /* _NDIS_ */
 
-/*
- * Unimplemented-API hook. The build service generates this header; it
- * redeclares every import the simulator does not implement yet with
- * __attribute__((unavailable)), turning each use into a compile error.
- * Must stay the very last thing in ndis.h.
- */
-#if defined(__has_include)
-#if __has_include(<ndis_lab_unimplemented.h>)
-#include <ndis_lab_unimplemented.h>
-#endif
-#endif

@@ -21,8 +21,3 @@ EXTERN_C_END
 
 #endif /* _NTDDK_ */
 
-#if defined(__has_include)
-#if __has_include(<ndis_lab_unimplemented.h>) && !defined(_NDIS_)
-#include <ndis_lab_unimplemented.h>
-#endif
-#endif

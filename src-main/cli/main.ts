@@ -1,6 +1,8 @@
 import process from 'node:process';
 import { CONTRACT_VERSION } from '../../src-shared/contract';
 import { ENGINE_NAME, ENGINE_VERSION } from '../engine/version';
+import { buildCommand, buildUsage } from './build-command';
+import { UsageError } from './project-files';
 
 /** Exit codes every subcommand shares. */
 export const ExitCode = { ok: 0, findings: 1, buildFailed: 2, usage: 3 } as const;
@@ -23,6 +25,11 @@ const stdio: CliIo = {
 
 /** Subcommands arrive with later work (build, run, grade, export); each registers here. */
 const subcommands: Record<string, Subcommand> = {
+  build: {
+    summary: 'compile a driver (a .c file or a folder) with clang; diagnostics as text or --json',
+    usage: buildUsage,
+    run: buildCommand,
+  },
   version: {
     summary: 'print the version of the lab and of its engine contract',
     usage: 'ndis-lab version',
@@ -84,6 +91,7 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
   try {
     return await sub.run(rest, io);
   } catch (error) {
+    if (error instanceof UsageError) return usageError(io, `${first}: ${error.message}`);
     io.err(`ndis-lab ${first}: ${error instanceof Error ? error.message : String(error)}`);
     return ExitCode.findings;
   }

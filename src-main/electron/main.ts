@@ -55,7 +55,7 @@ function isTrustedSender(event: IpcMainEvent | IpcMainInvokeEvent): boolean {
 void app.whenReady().then(() => {
   hardenSessions(isAppUrl);
   serveAppScheme(rendererDir);
-  const engine = new LabEngine({ host: 'electron' });
+  const engine = new LabEngine({ host: 'electron', toolchain: 'background' });
   const detach = attachIpcBridge({
     ipcMain,
     server: new LabServer(engine),

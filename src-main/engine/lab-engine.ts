@@ -6,8 +6,12 @@ import {
   type CommandParsedInput,
   type EngineInfo,
   type HostKind,
+  schemaError,
 } from '../../src-shared/contract';
+import { IMPLEMENTED_IMPORTS } from '../sim/ndis/implemented';
 import { EventHub, unrefTimer, type EventHubOptions } from './event-hub';
+import { BuildService } from './toolchain/build-service';
+import { ProjectFiles } from './toolchain/project';
 import { ENGINE_NAME, ENGINE_VERSION } from './version';
 
 export type CommandHandlers = {
@@ -19,6 +23,8 @@ export interface LabEngineOptions {
   /** Heartbeat period, ms; 0 turns the heartbeat off (tests). */
   heartbeatMs?: number;
   events?: EventHubOptions;
+  /** 'background' starts loading the compiler at once (hosts); 'lazy' on the first build (tests). */
+  toolchain?: 'background' | 'lazy';
 }
 
 /** Events emitted by one synchronous slice of a diagnostic burst before yielding to other work. */
@@ -40,11 +46,24 @@ export class LabEngine {
     'engine.info': () => this.info(),
     'engine.ping': ({ nonce }) => ({ nonce, engineTime: performance.now() }),
     'diag.burst': (input) => this.burst(input.count, input.payloadBytes),
+    'toolchain.status': () => this.builds.status,
+    'build.run': (input) => this.build(input.files),
   };
+
+  readonly builds: BuildService;
 
   constructor(options: LabEngineOptions) {
     this.host = options.host;
     this.hub = new EventHub(options.events);
+    const reportStatus = (): void => void this.hub.emit({ kind: 'toolchain.status', status: this.builds.status });
+    this.builds = new BuildService({
+      implementedImports: IMPLEMENTED_IMPORTS,
+      warmUp: options.toolchain === 'background',
+      onProgress: reportStatus,
+      onReady: reportStatus,
+      onFailed: reportStatus,
+    });
+    if (options.toolchain === 'background') void this.builds.start().catch(() => undefined);
     const heartbeatMs = options.heartbeatMs ?? 1000;
     if (heartbeatMs > 0) {
       this.heartbeat = setInterval(() => this.hub.emit({ kind: 'engine.heartbeat', uptimeMs: this.uptimeMs() }), heartbeatMs);
@@ -71,7 +90,34 @@ export class LabEngine {
 
   dispose(): void {
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+    void this.builds.dispose();
     this.hub.dispose();
+  }
+
+  private async build(files: Record<string, string>): Promise<CommandOutput<'build.run'>> {
+    const parsed = ProjectFiles.safeParse(files);
+    if (!parsed.success) throw schemaError('build.run: invalid project', parsed.error, 'input.files');
+    const output = await this.builds.build(parsed.data);
+    const count = (severity: string): number => output.diagnostics.filter((d) => d.severity === severity).length;
+    this.hub.emit({
+      kind: 'build.finished',
+      ok: output.ok,
+      hash: output.hash,
+      errors: count('error') + count('fatal'),
+      warnings: count('warning'),
+      ms: output.timings.total,
+      cached: output.cached,
+    });
+    return {
+      ok: output.ok,
+      hash: output.hash,
+      cached: output.cached,
+      diagnostics: output.diagnostics,
+      imports: output.imports,
+      exports: output.exports,
+      wasmBytes: output.wasm?.byteLength ?? 0,
+      timings: output.timings,
+    };
   }
 
   /** Emits `count` tick events in slices, yielding between slices so other commands still get answers. */

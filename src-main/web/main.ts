@@ -17,7 +17,7 @@ function parsePort(argv: string[]): number {
   return port;
 }
 
-const engine = new LabEngine({ host: 'web' });
+const engine = new LabEngine({ host: 'web', toolchain: 'background' });
 const host = await startWebHost({
   server: new LabServer(engine),
   rendererDir: path.join(root, 'out', 'renderer'),

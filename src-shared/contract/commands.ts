@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BuildInput, BuildSummary, ToolchainStatus } from './build';
 
 /** Which host runs the engine: the desktop app, the web host, the command line, or a test. */
 export const HostKind = z.enum(['electron', 'web', 'cli', 'memory']);
@@ -43,6 +44,16 @@ export const commands = {
       })
       .strict(),
     output: z.object({ emitted: z.number().int(), firstSeq: z.number().int(), lastSeq: z.number().int() }),
+  },
+  /** Where the compiler is: loading in the background (with progress), ready, or failed. */
+  'toolchain.status': {
+    input: z.object({}).strict(),
+    output: ToolchainStatus,
+  },
+  /** Compiles a driver project with clang to wasm32; diagnostics come back structured. */
+  'build.run': {
+    input: BuildInput,
+    output: BuildSummary,
   },
 } as const satisfies Record<string, { input: z.ZodType; output: z.ZodType }>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ToolchainStatus } from './build';
 
 /**
  * Every event the engine emits, as one discriminated union on `kind`. Each event carries `seq`, a
@@ -22,7 +23,25 @@ export const DiagTickEvent = z.object({
   payload: z.string().optional(),
 });
 
-export const LabEvent = z.discriminatedUnion('kind', [EngineHeartbeatEvent, DiagTickEvent]);
+/** The compiler's state changed: loading progress, ready, or failed. */
+export const ToolchainStatusEvent = z.object({
+  ...base,
+  kind: z.literal('toolchain.status'),
+  status: ToolchainStatus,
+});
+
+export const BuildFinishedEvent = z.object({
+  ...base,
+  kind: z.literal('build.finished'),
+  ok: z.boolean(),
+  hash: z.string(),
+  errors: z.number().int(),
+  warnings: z.number().int(),
+  ms: z.number(),
+  cached: z.boolean(),
+});
+
+export const LabEvent = z.discriminatedUnion('kind', [EngineHeartbeatEvent, DiagTickEvent, ToolchainStatusEvent, BuildFinishedEvent]);
 export type LabEvent = z.infer<typeof LabEvent>;
 export type LabEventKind = LabEvent['kind'];
 export type LabEventOf<K extends LabEventKind> = Extract<LabEvent, { kind: K }>;

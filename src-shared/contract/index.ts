@@ -1,4 +1,5 @@
 export * from './version';
+export * from './build';
 export * from './commands';
 export * from './events';
 export * from './errors';

@@ -23,8 +23,36 @@
  *   NDIS_LAB_IMPORT(NdisMSleep) VOID NdisMSleep(ULONG MicrosecondsToSleep);
  * becomes  (import "ndis" "NdisMSleep" (func (param i32)))
  */
-#define NDIS_LAB_IMPORT(name) \
+/*
+ * Which imports the simulator implements: the build service generates
+ * ndis_lab_availability.h for each build, defining NDIS_LAB_AVAILABLE_<Name> for
+ * every declared import - empty when the simulator implements it, otherwise
+ * __attribute__((unavailable("..."))), so a call to it is a compile error at the
+ * call's line. Without that header (header-only checks) every import is available.
+ */
+#if defined(__has_include)
+#  if __has_include(<ndis_lab_availability.h>)
+#    include <ndis_lab_availability.h>
+#  endif
+#endif
+#if defined(NDIS_LAB_AVAILABILITY_KNOWN)
+#  define NDIS_LAB_IMPORT(name) \
+    __attribute__((import_module("ndis"), import_name(#name))) NDIS_LAB_AVAILABLE_##name
+#else
+#  define NDIS_LAB_IMPORT(name) \
     __attribute__((import_module("ndis"), import_name(#name)))
+#endif
+
+/*
+ * An inline helper in these headers that calls imports is itself unavailable
+ * when one of them is: a driver that never calls the helper builds, and one
+ * that does is told which function is missing.
+ */
+#if defined(NDIS_LAB_AVAILABILITY_KNOWN)
+#  define NDIS_LAB_INLINE_NEEDS(name) NDIS_LAB_AVAILABLE_##name
+#else
+#  define NDIS_LAB_INLINE_NEEDS(name)
+#endif
 
 /* Definitions the driver must export to the simulator (DriverEntry). */
 #define NDIS_LAB_EXPORT(name) \

@@ -22,6 +22,15 @@ export const useConsoleStore = defineStore('console', () => {
         return `engine heartbeat, up ${(event.uptimeMs / 1000).toFixed(1)} s`;
       case 'diag.tick':
         return `diagnostic tick ${event.index} of burst ${event.burst}`;
+      case 'toolchain.status': {
+        const { status } = event;
+        if (status.state === 'ready') return `compiler ready (clang loaded in ${status.loadMs} ms, ${status.declaredImports} NDIS imports declared)`;
+        if (status.state === 'failed') return `compiler failed: ${status.error}`;
+        const percent = status.totalBytes ? Math.round((100 * status.doneBytes) / status.totalBytes) : 0;
+        return `compiler loading: ${percent}% of ${(status.totalBytes / 1e6).toFixed(0)} MB`;
+      }
+      case 'build.finished':
+        return `build ${event.ok ? 'succeeded' : 'failed'}: ${event.errors} errors, ${event.warnings} warnings, ${Math.round(event.ms)} ms${event.cached ? ' (cached)' : ''}`;
     }
   }
 
