@@ -47,6 +47,11 @@ test.describe('the lab in a browser (web host)', () => {
     await expect(page.getByTestId('console-engine')).toContainText('engine heartbeat');
   });
 
+  test('loads the compiler in the background and says when it is ready', async ({ page, webHost }) => {
+    await page.goto(webHost.url);
+    await expect(page.getByTestId('toolchain-status')).toHaveText('compiler: ready', { timeout: 60_000 });
+  });
+
   test('says why when the page has no valid token, and stays up', async ({ page, webHost }) => {
     await page.goto(`${webHost.origin}/?token=wrong`);
     await expect(page.getByTestId('engine-state')).toContainText(/failed|disconnected/);

@@ -102,18 +102,19 @@ export class BuildService {
   }
 
   /** Builds a project; identical inputs return the previous result without compiling. */
-  async build(files: ProjectFiles): Promise<BuildOutput & { cached: boolean }> {
+  async build(files: ProjectFiles, options: { timeoutMs?: number } = {}): Promise<BuildOutput & { cached: boolean }> {
     const key = this.cacheKey(files);
     const hit = this.results.get(key);
     if (hit) return { ...hit, cached: true };
     await this.start();
     const worker = this.worker!;
     const id = this.nextId++;
-    const timeoutMs = this.options.buildTimeoutMs ?? 120_000;
+    const timeoutMs = options.timeoutMs ?? this.options.buildTimeoutMs ?? 120_000;
     const output = await new Promise<BuildOutput & { cached: boolean }>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error(`the build took longer than ${Math.round(timeoutMs / 1000)} s and was stopped; the compiler restarts`));
+        const limit = timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`;
+        reject(new Error(`the build took longer than ${limit} and was stopped; the compiler restarts`));
         this.restart();
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });

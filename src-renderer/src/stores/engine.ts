@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { EngineInfo, LabEvent } from '../../../src-shared/contract';
+import type { EngineInfo, LabEvent, ToolchainStatus } from '../../../src-shared/contract';
 import type { LabClient } from '../../../src-shared/rpc';
 import { connectLab } from '../transport/connect';
 
@@ -15,6 +15,7 @@ export const useEngineStore = defineStore('engine', () => {
   const uptimeMs = ref(0);
   const lastError = ref<string>();
   const eventCount = ref(0);
+  const toolchain = ref<ToolchainStatus>();
   const eventListeners = new Set<(events: LabEvent[]) => void>();
 
   const version = computed(() => info.value?.version ?? '');
@@ -27,7 +28,10 @@ export const useEngineStore = defineStore('engine', () => {
       transportKind.value = connected.kind;
       connected.client.onEvents((events) => {
         eventCount.value += events.length;
-        for (const event of events) if (event.kind === 'engine.heartbeat') uptimeMs.value = event.uptimeMs;
+        for (const event of events) {
+          if (event.kind === 'engine.heartbeat') uptimeMs.value = event.uptimeMs;
+          else if (event.kind === 'toolchain.status') toolchain.value = event.status;
+        }
         for (const listener of eventListeners) listener(events);
       });
       connected.client.onError((error) => (lastError.value = error.message));
@@ -36,6 +40,7 @@ export const useEngineStore = defineStore('engine', () => {
         lastError.value = `engine connection closed: ${reason}`;
       });
       info.value = await connected.client.call('engine.info', {});
+      toolchain.value ??= await connected.client.call('toolchain.status', {});
       uptimeMs.value = info.value.uptimeMs;
       state.value = 'connected';
     } catch (error) {
@@ -50,5 +55,5 @@ export const useEngineStore = defineStore('engine', () => {
     return () => eventListeners.delete(listener);
   }
 
-  return { client, state, transportKind, info, version, uptimeMs, lastError, eventCount, connect, onEvents };
+  return { client, state, transportKind, info, version, uptimeMs, lastError, eventCount, toolchain, connect, onEvents };
 });

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BuildService, type ToolchainStatus } from './build-service';
+import { readExample } from './testing';
+
+describe('build service (clang in a worker thread)', () => {
+  const progress: ToolchainStatus[] = [];
+  const service = new BuildService({ implementedImports: null, onProgress: (s) => progress.push(s) });
+  beforeAll(() => service.start(), 120_000);
+  afterAll(() => service.dispose());
+
+  it('reports loading progress, then ready', () => {
+    expect(progress.length).toBeGreaterThan(0);
+    const last = progress[progress.length - 1]!;
+    expect(last.totalBytes).toBeGreaterThan(50_000_000);
+    expect(last.doneBytes).toBe(last.totalBytes);
+    expect(service.status.state).toBe('ready');
+    expect(service.status.declaredImports).toBeGreaterThan(150);
+  });
+
+  it('builds in the worker, and answers an identical build from its cache', async () => {
+    const files = readExample('wdk-sample-miniport');
+    const first = await service.build(files);
+    expect(first.ok).toBe(true);
+    expect(first.cached).toBe(false);
+    expect(first.wasm!.byteLength).toBeGreaterThan(1000);
+    expect(new WebAssembly.Module(first.wasm!)).toBeInstanceOf(WebAssembly.Module);
+    const second = await service.build(files);
+    expect(second.cached).toBe(true);
+    expect(second.hash).toBe(first.hash);
+  });
+
+  it('keeps the calling thread free while it compiles', async () => {
+    const files = readExample('wdk-sample-miniport');
+    const edited = { ...files, 'adapter.c': `${files['adapter.c']}\n/* ${Date.now()} */\n` };
+    let worstGap = 0;
+    let last = performance.now();
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      worstGap = Math.max(worstGap, now - last);
+      last = now;
+    }, 5);
+    const built = await service.build(edited);
+    clearInterval(ticker);
+    expect(built.ok).toBe(true);
+    expect(built.timings.compiledFiles).toBe(1);
+    // The build takes far longer than this; the thread never waited on it.
+    expect(worstGap).toBeLessThan(100);
+  });
+
+  it('stops a build that overruns its time, says so, and builds again afterwards', async () => {
+    const files = readExample('wdk-sample-miniport');
+    const slow = { ...files, 'oid.c': `${files['oid.c']}\n/* ${Math.random()} */\n` };
+    await expect(service.build(slow, { timeoutMs: 1 })).rejects.toThrow(/took longer than 1 ms and was stopped; the compiler restarts/);
+    const after = await service.build({ ...files, 'oid.c': `${files['oid.c']}\n/* again */\n` });
+    expect(after.ok).toBe(true);
+  }, 120_000);
+});
