@@ -12,7 +12,7 @@ const restrict = (message, groups) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['test-reports/**', 'out/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'e2e/artifacts/**', 'resources/**'] },
+  { ignores: ['.scratch/**', 'test-reports/**', 'out/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'e2e/artifacts/**', 'resources/**'] },
   ...tseslint.configs.recommended,
   ...pluginVue.configs['flat/recommended'],
   {

@@ -3,7 +3,9 @@
 declare namespace WebAssembly {
   type ImportExportKind = 'function' | 'table' | 'memory' | 'global' | 'tag';
   type ValueType = 'i32' | 'i64' | 'f32' | 'f64' | 'v128' | 'externref' | 'anyfunc';
-  type ExportValue = Function | Global | Memory | Table;
+  /** An exported or imported function; callers cast it to the signature they know. */
+  type WasmFunction = (...args: never[]) => unknown;
+  type ExportValue = WasmFunction | Global | Memory | Table;
   type Exports = Record<string, ExportValue>;
   type ImportValue = ExportValue | number | bigint;
   type ModuleImports = Record<string, ImportValue>;
@@ -47,8 +49,8 @@ declare namespace WebAssembly {
   class Table {
     constructor(descriptor: TableDescriptor, value?: unknown);
     readonly length: number;
-    get(index: number): Function | null;
-    set(index: number, value: Function | null): void;
+    get(index: number): WasmFunction | null;
+    set(index: number, value: WasmFunction | null): void;
     grow(delta: number, value?: unknown): number;
   }
   interface GlobalDescriptor {

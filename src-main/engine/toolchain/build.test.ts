@@ -7,7 +7,7 @@ import type { Clang } from './clang';
 import { lookupModuleOffset, wasmFrameOffset } from './dwarf/line-table';
 import { COMPILE_FLAGS } from './flags';
 import { ProjectFiles } from './project';
-import { inertImports, loadTestBuilder, readExample } from './testing';
+import { callDriverEntry, inertImports, loadTestBuilder, readExample } from './testing';
 
 let clang: Clang;
 let builder: DriverBuilder;
@@ -198,19 +198,19 @@ describe('what the simulator gets from a build', () => {
     });
     expect(out.diagnostics).toEqual([]);
     const module = new WebAssembly.Module(out.wasm!);
-    let memory: WebAssembly.Memory | undefined;
+    const memory: { current?: WebAssembly.Memory } = {};
     const reports: ReturnType<typeof decodeUbsanReport>[] = [];
     const imports = inertImports(module, {
       env: {
         __ubsan_handle_type_mismatch_v1_abort: (...args: number[]) => {
-          reports.push(decodeUbsanReport('__ubsan_handle_type_mismatch_v1_abort', memory!.buffer, args));
+          reports.push(decodeUbsanReport('__ubsan_handle_type_mismatch_v1_abort', memory.current!.buffer, args));
           throw new Error('bug check');
         },
       },
     });
     const instance = new WebAssembly.Instance(module, imports);
-    memory = instance.exports['memory'] as WebAssembly.Memory;
-    expect(() => (instance.exports['DriverEntry'] as Function)(0, 0)).toThrow('bug check');
+    memory.current = instance.exports['memory'] as WebAssembly.Memory;
+    expect(() => callDriverEntry(instance)).toThrow('bug check');
     expect(reports).toHaveLength(1);
     expect(reports[0]).toMatchObject({ check: 'null-pointer', file: 'src/driver.c', line: 9, column: 5 });
     expect(reports[0]!.message).toBe("store to null pointer of type 'unsigned long'");
@@ -245,7 +245,7 @@ describe('what the simulator gets from a build', () => {
     };
     const module = new WebAssembly.Module(out.wasm!);
     const instance = new WebAssembly.Instance(module, inertImports(module, { ndis: { DbgPrint: record('DbgPrint'), NdisMSleep: record('NdisMSleep') } }));
-    (instance.exports['DriverEntry'] as Function)(0, 0);
+    callDriverEntry(instance);
     const lineOf = (name: string) => {
       const frame = calls[name]!.map(wasmFrameOffset).find((o) => o !== undefined)!;
       return lookupModuleOffset(out.lineTable!, frame);

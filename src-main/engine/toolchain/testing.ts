@@ -19,6 +19,11 @@ export async function loadTestBuilder(): Promise<{ clang: Clang; builder: Driver
   return { clang, builder: new DriverBuilder({ clang, headers, runtime, declaredImports }), declaredImports };
 }
 
+/** Calls a driver's DriverEntry as the simulator would, with two handle arguments. */
+export function callDriverEntry(instance: WebAssembly.Instance): number {
+  return (instance.exports['DriverEntry'] as (driverObject: number, registryPath: number) => number)(0, 0);
+}
+
 /** A folder of C sources as project files. */
 export function readExample(name: string): Record<string, string> {
   const dir = path.join(resourcesDir(), 'examples', name);
@@ -28,12 +33,14 @@ export function readExample(name: string): Record<string, string> {
 }
 
 /** Imports for instantiating a built driver outside the simulator: every function import answers 0. */
-export function inertImports(module: WebAssembly.Module, overrides: Record<string, Record<string, Function>> = {}): WebAssembly.Imports {
+export type ImportFunction = (...args: number[]) => unknown;
+
+export function inertImports(module: WebAssembly.Module, overrides: Record<string, Record<string, ImportFunction>> = {}): WebAssembly.Imports {
   const imports: WebAssembly.Imports = {};
   for (const i of WebAssembly.Module.imports(module)) {
     if (i.kind !== 'function') continue;
     imports[i.module] ??= {};
-    imports[i.module]![i.name] = overrides[i.module]?.[i.name] ?? (() => 0);
+    imports[i.module]![i.name] = (overrides[i.module]?.[i.name] ?? (() => 0)) as WebAssembly.WasmFunction;
   }
   return imports;
 }

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeUbsanReport, type UbsanReport } from '../../sim/kernel/ubsan';
 import type { DriverBuilder } from './build';
-import { inertImports, loadTestBuilder } from './testing';
+import { callDriverEntry, inertImports, loadTestBuilder, type ImportFunction } from './testing';
 
 let builder: DriverBuilder;
 beforeAll(async () => {
@@ -31,20 +31,20 @@ function runUntilReport(body: string, value: number): UbsanReport {
   const out = builder.build({ files: { 'driver.c': source }, implementedImports: null });
   expect(out.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   const module = new WebAssembly.Module(out.wasm!);
-  let memory: WebAssembly.Memory | undefined;
+  const memory: { current?: WebAssembly.Memory } = {};
   let report: UbsanReport | undefined;
-  const env: Record<string, Function> = {};
+  const env: Record<string, ImportFunction> = {};
   for (const i of WebAssembly.Module.imports(module)) {
     if (i.module === 'env') {
       env[i.name] = (...args: number[]) => {
-        report = decodeUbsanReport(i.name, memory!.buffer, args);
+        report = decodeUbsanReport(i.name, memory.current!.buffer, args);
         throw new Error('bug check');
       };
     }
   }
   const instance = new WebAssembly.Instance(module, inertImports(module, { env, ndis: { NdisGetVersion: () => value } }));
-  memory = instance.exports['memory'] as WebAssembly.Memory;
-  expect(() => (instance.exports['DriverEntry'] as Function)(0, 0)).toThrow('bug check');
+  memory.current = instance.exports['memory'] as WebAssembly.Memory;
+  expect(() => callDriverEntry(instance)).toThrow('bug check');
   return report!;
 }
 
