@@ -30,7 +30,7 @@ describe('ndis-lab build', () => {
     expect(json.ok).toBe(true);
     expect(json.diagnostics).toEqual([]);
     expect(json.exports.map((e: { name: string }) => e.name)).toContain('DriverEntry');
-    expect(json.imports).toContainEqual({ module: 'ndis', name: 'NdisMRegisterMiniportDriver', kind: 'function' });
+    expect(json.imports).toContainEqual({ module: 'ndis', name: 'NdisMRegisterMiniportDriver', kind: 'function', params: ['i32', 'i32', 'i32', 'i32', 'i32'], results: ['i32'] });
     expect(WebAssembly.validate(fs.readFileSync(out))).toBe(true);
   }, 120_000);
 

@@ -113,7 +113,7 @@ export class LabEngine {
       hash: output.hash,
       cached: output.cached,
       diagnostics: output.diagnostics,
-      imports: output.imports,
+      imports: output.imports.map(({ module, name, kind }) => ({ module, name, kind })),
       exports: output.exports,
       wasmBytes: output.wasm?.byteLength ?? 0,
       timings: output.timings,

@@ -8,6 +8,9 @@ export interface ModuleImport {
   module: string;
   name: string;
   kind: string;
+  /** For functions: the wasm signature clang emitted, e.g. params ['i32','i32'], results ['i32']. */
+  params?: string[];
+  results?: string[];
 }
 
 export interface ModuleExport {

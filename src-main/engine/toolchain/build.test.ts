@@ -151,7 +151,7 @@ describe('NDIS functions the simulator lacks', () => {
   it('build once the simulator implements them', () => {
     const out = builder.build({ files: source, implementedImports: ['NdisMSleep'] });
     expect(out.diagnostics).toEqual([]);
-    expect(out.imports).toContainEqual({ module: 'ndis', name: 'NdisMSleep', kind: 'function' });
+    expect(out.imports).toContainEqual({ module: 'ndis', name: 'NdisMSleep', kind: 'function', params: ['i32'], results: [] });
   });
 
   it('do not break a driver that includes headers whose inline helpers use them', () => {

@@ -8,6 +8,7 @@ import { COMPILE_FLAGS, GENERATED_INCLUDE_ROOT, INCLUDE_ROOT, LINK_FLAGS, RUNTIM
 import type { HeaderSet } from './lab-headers';
 import type { ProjectFiles } from './project';
 import { getFile, overlay, putFile, type Tree } from './vfs';
+import { readImportedFunctions } from './wasm-signatures';
 
 /** Where lab headers appear in diagnostics: not a project file, and read-only in the editor. */
 export const LAB_FILE_PREFIX = 'ndis-lab:';
@@ -97,7 +98,11 @@ export class DriverBuilder {
     if (!linked.wasm) return failed();
 
     const module = new WebAssembly.Module(linked.wasm);
-    const imports: ModuleImport[] = WebAssembly.Module.imports(module).map((i) => ({ module: i.module, name: i.name, kind: i.kind }));
+    const signatures = new Map(readImportedFunctions(linked.wasm).map((f) => [`${f.module}.${f.name}`, f]));
+    const imports: ModuleImport[] = WebAssembly.Module.imports(module).map((i) => {
+      const signature = signatures.get(`${i.module}.${i.name}`);
+      return signature ? { module: i.module, name: i.name, kind: i.kind, params: signature.params, results: signature.results } : { module: i.module, name: i.name, kind: i.kind };
+    });
     const exports: ModuleExport[] = WebAssembly.Module.exports(module).map((e) => ({ name: e.name, kind: e.kind }));
     const strays = imports.filter((i) => i.module !== 'ndis' && !(i.module === 'env' && SANITIZER_IMPORT.test(i.name)));
     if (strays.length > 0) {
