@@ -5,3 +5,5 @@ export * from './events';
 export * from './errors';
 export * from './frames';
 export * from './channels';
+export * from './sim-events';
+export * from './scenario';

@@ -86,7 +86,7 @@ describe('WDK compatibility', () => {
     const out = builder.build({ files: readExample('wdk-sample-miniport'), implementedImports: null });
     expect(out.diagnostics).toEqual([]);
     expect(out.ok).toBe(true);
-    expect(out.exports.map((e) => e.name).sort()).toEqual(['DriverEntry', '__indirect_function_table', 'memory']);
+    expect(out.exports.map((e) => e.name).sort()).toEqual(['DriverEntry', '__heap_base', '__indirect_function_table', 'memory']);
     const foreign = out.imports.filter((i) => i.module !== 'ndis' && !(i.module === 'env' && i.name.startsWith('__ubsan_handle_')));
     expect(foreign).toEqual([]);
     expect(out.imports.map((i) => i.name)).toContain('NdisMRegisterMiniportDriver');

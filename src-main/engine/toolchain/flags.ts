@@ -46,6 +46,8 @@ export const LINK_FLAGS: readonly string[] = [
   '-Wl,--export-if-defined=DriverEntry',
   // Handlers registered by pointer are function-table indices the simulator calls through.
   '-Wl,--export-table',
+  // Where the driver's static data ends: the simulator's pool allocates above it.
+  '-Wl,--export=__heap_base',
   // NDIS functions are imports of module "ndis"; anything else left undefined is reported by the build.
   '-Wl,--allow-undefined',
 ];

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LAYOUTS } from '../../sim/layouts/generated';
-import { LAYOUT_SPEC } from '../../sim/layouts/spec';
+import { CONSTANTS, LAYOUTS } from '../../sim/layouts/generated';
+import { CONSTANT_SPEC, LAYOUT_SPEC } from '../../sim/layouts/spec';
 import { resourcesDir } from '../resources';
 import { Clang } from './clang';
 import { readHeaderSet } from './lab-headers';
@@ -16,8 +16,10 @@ beforeAll(async () => {
 
 describe('struct layouts the simulator uses', () => {
   it('are exactly what clang computes from the lab headers (regenerate with npm run gen:layouts)', () => {
-    const probed = probeLayouts(clang, readHeaderSet(path.join(resourcesDir(), 'include')), LAYOUT_SPEC);
-    expect(LAYOUTS).toEqual(probed);
+    const probed = probeLayouts(clang, readHeaderSet(path.join(resourcesDir(), 'include')), LAYOUT_SPEC, CONSTANT_SPEC);
+    expect(LAYOUTS).toEqual(probed.layouts);
+    expect(CONSTANTS).toEqual(probed.constants);
+    expect(CONSTANTS.NDIS_STATUS_BAD_VERSION).toBe(0xc0010004);
     const committed = fs.readFileSync(path.resolve(import.meta.dirname, '../../sim/layouts/generated.ts'), 'utf8');
     expect(committed).toBe(renderLayoutsModule(probed));
   });

@@ -1,0 +1,51 @@
+import type { ScenarioInput } from '../../../src-shared/contract/scenario';
+import type { SimEvent } from '../../../src-shared/contract/sim-events';
+import type { RunResult } from '../../sim/session/scenario';
+import type { SessionLimits } from '../../sim/session/session';
+import type { DriverBuilder } from '../toolchain/build';
+import { loadTestBuilder } from '../toolchain/testing';
+import { runDriver } from './run-driver';
+
+let builder: Promise<DriverBuilder> | undefined;
+
+/** One loaded compiler per test process. */
+export function testBuilder(): Promise<DriverBuilder> {
+  builder ??= loadTestBuilder().then((loaded) => loaded.builder);
+  return builder;
+}
+
+export interface DriverRun {
+  result: RunResult;
+  events: SimEvent[];
+  sitesSeen: string[];
+}
+
+/**
+ * Builds C driver sources with the lab's real clang and runs them through the simulator with a
+ * scenario (the default one unless given). Compile errors fail the test with the diagnostics.
+ */
+export async function runDriverSource(
+  files: Record<string, string>,
+  options: { scenario?: ScenarioInput; faults?: string[]; seed?: number; tracing?: boolean; limits?: Partial<SessionLimits>; systematicTarget?: string } = {},
+): Promise<DriverRun> {
+  const built = (await testBuilder()).build({ files, implementedImports: null });
+  const errors = built.diagnostics.filter((d) => d.severity === 'error' || d.severity === 'fatal');
+  if (!built.ok || errors.length > 0) {
+    throw new Error(`the test driver does not build:\n${built.diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`).join('\n')}`);
+  }
+  const events: SimEvent[] = [];
+  const { result, sitesSeen } = runDriver({
+    build: built,
+    driverName: 'TestDriver',
+    ...options,
+    onEvent: (event) => events.push(event),
+  });
+  return { result, events, sitesSeen };
+}
+
+/** The 1-based line of the first line of `source` containing `marker` (e.g. 'VIOLATION'). */
+export function lineOf(source: string, marker: string): number {
+  const index = source.split('\n').findIndex((l) => l.includes(marker));
+  if (index < 0) throw new Error(`no line contains ${marker}`);
+  return index + 1;
+}

@@ -1,0 +1,138 @@
+import { VirtualClock } from './clock';
+import { DISPATCH_LEVEL, PASSIVE_LEVEL, type Irql } from './irql';
+import { SeededRandom } from './rng';
+import { Scheduler, type Job } from './scheduler';
+
+export interface KernelLimits {
+  /** A run may not go past this much virtual time (ticks); past it, the watchdog stops the run. */
+  maxVirtualTicks: number;
+}
+
+/** Thrown when virtual time runs past the run's limit: a driver that keeps the system busy forever. */
+export class VirtualTimeExhausted extends Error {}
+
+/**
+ * One simulated CPU: virtual clock, IRQL, and the scheduler's queues, run re-entrantly. Whenever
+ * the driver waits (NdisMSleep, NdisWaitEvent, NdisStallExecution) or NDIS is idle, `runReady`
+ * runs what is due — DPCs at DISPATCH_LEVEL, then (only from PASSIVE_LEVEL) work items — calling
+ * back into the driver while its wait is still on the stack.
+ */
+export class Kernel {
+  readonly clock = new VirtualClock();
+  readonly scheduler = new Scheduler(this.clock);
+  readonly rng: SeededRandom;
+  private currentIrql: Irql = PASSIVE_LEVEL;
+  private runningDpc = false;
+
+  constructor(
+    seed: number,
+    private readonly limits: KernelLimits,
+  ) {
+    this.rng = new SeededRandom(seed);
+  }
+
+  get irql(): Irql {
+    return this.currentIrql;
+  }
+
+  /** Runs `fn` at `irql`, restoring the previous level afterwards (also when it throws). */
+  atIrql<T>(irql: Irql, fn: () => T): T {
+    const previous = this.currentIrql;
+    this.currentIrql = irql;
+    try {
+      return fn();
+    } finally {
+      this.currentIrql = previous;
+    }
+  }
+
+  /** Sets the IRQL directly, as spin locks and KeRaiseIrql do; returns the old level. */
+  setIrql(irql: Irql): Irql {
+    const previous = this.currentIrql;
+    this.currentIrql = irql;
+    return previous;
+  }
+
+  /**
+   * Runs everything that may run now. A DPC cannot preempt code already at DISPATCH_LEVEL or
+   * above, and work items run only when the CPU would reach PASSIVE_LEVEL.
+   */
+  runReady(): void {
+    for (;;) {
+      if (this.currentIrql < DISPATCH_LEVEL && !this.runningDpc && this.scheduler.hasDpcs) {
+        const dpc = this.scheduler.takeDpc()!;
+        this.runningDpc = true;
+        try {
+          this.atIrql(DISPATCH_LEVEL, () => dpc.run());
+        } finally {
+          this.runningDpc = false;
+        }
+        continue;
+      }
+      if (this.currentIrql === PASSIVE_LEVEL && !this.runningDpc && this.scheduler.hasWorkItems) {
+        this.scheduler.takeWorkItem()!.run();
+        continue;
+      }
+      return;
+    }
+  }
+
+  /** Fires the timers due by now (each runs its job, which typically queues a DPC), then runs what is ready. */
+  private fireDue(): void {
+    for (const job of this.scheduler.takeDue(this.clock.now)) job.run();
+    this.runReady();
+  }
+
+  /** Lets `ticks` of virtual time pass, running everything that falls due in between, in order. */
+  advance(ticks: number): void {
+    this.advanceTo(this.clock.now + ticks);
+  }
+
+  advanceTo(target: number): void {
+    this.runReady();
+    for (;;) {
+      const next = this.scheduler.nextDue();
+      if (next === undefined || next > target) break;
+      this.moveClock(next);
+      this.fireDue();
+    }
+    this.moveClock(target);
+    this.runReady();
+  }
+
+  /**
+   * Waits until `done()` holds, letting virtual time pass as needed (up to `timeoutTicks` when given).
+   * Returns false on timeout, or when nothing that is still pending could ever change the answer.
+   */
+  waitUntil(done: () => boolean, timeoutTicks?: number): { satisfied: boolean; stuck: boolean } {
+    const deadline = timeoutTicks === undefined ? undefined : this.clock.now + timeoutTicks;
+    this.runReady();
+    for (;;) {
+      if (done()) return { satisfied: true, stuck: false };
+      const next = this.scheduler.nextDue();
+      if (next === undefined || (deadline !== undefined && next > deadline)) {
+        if (deadline !== undefined) this.advanceTo(deadline);
+        return { satisfied: done(), stuck: next === undefined && !this.scheduler.hasDpcs && !this.scheduler.hasWorkItems };
+      }
+      this.moveClock(next);
+      this.fireDue();
+    }
+  }
+
+  /** Queues work for later: a DPC, or a work item. */
+  queueDpc(job: Job): void {
+    this.scheduler.queueDpc(job);
+  }
+
+  queueWorkItem(job: Job): void {
+    this.scheduler.queueWorkItem(job);
+  }
+
+  private moveClock(ticks: number): void {
+    if (ticks > this.limits.maxVirtualTicks) {
+      this.clock.advanceTo(this.limits.maxVirtualTicks);
+      throw new VirtualTimeExhausted(`the run reached its virtual-time limit`);
+    }
+    this.clock.advanceTo(ticks);
+  }
+}

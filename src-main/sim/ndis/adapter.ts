@@ -1,0 +1,324 @@
+import { BugCheck } from '../kernel/bugcheck';
+import { DISPATCH_LEVEL, PASSIVE_LEVEL } from '../kernel/irql';
+import type { Session } from '../session/session';
+import { describeLeaks, driverState, hexStatus, type MiniportRegistration } from './driver';
+import { args, defineImports } from './imports';
+import { isSuccess, K } from './status';
+
+/** The adapter states of ndis-rules §3.2. */
+export type AdapterState = 'Halted' | 'Initializing' | 'Paused' | 'Restarting' | 'Running' | 'Pausing' | 'Shutdown';
+
+export interface RegistrationAttributes {
+  context: number;
+  flags: number;
+  checkForHangSeconds: number;
+  interfaceType: number;
+}
+
+export interface Adapter {
+  handle: number;
+  name: string;
+  index: number;
+  registration: MiniportRegistration;
+  state: AdapterState;
+  history: AdapterState[];
+  /** MiniportAdapterContext from the registration attributes, passed to every handler. */
+  context: number;
+  registrationAttributes?: RegistrationAttributes;
+  generalAttributesSet: boolean;
+  otherAttributes: string[];
+  pausePending: boolean;
+  restartPending: boolean;
+  /** Allocation serial when init began, to tell adapter resources from driver-wide ones. */
+  firstSerial: number;
+  /** Registry values of the device instance (IMMiniport, NetworkAddress, keywords). */
+  registry: Record<string, number | string>;
+  initParameters: number;
+}
+
+/** Checks other families run at the adapter's milestones (timers still queued at halt, …). */
+export interface AdapterChecks {
+  /** MiniportInitializeEx returned a failure status. */
+  afterInitFailure?(session: Session, adapter: Adapter): void;
+  /** MiniportHaltEx returned. */
+  afterHalt?(session: Session, adapter: Adapter): void;
+  /** A pause is about to complete: anything that must be finished by now. */
+  beforePauseComplete?(session: Session, adapter: Adapter): void;
+}
+
+const checks: AdapterChecks[] = [];
+export function addAdapterChecks(c: AdapterChecks): void {
+  checks.push(c);
+}
+
+export function adapters(session: Session): Map<number, Adapter> {
+  return session.state('adapters', () => new Map<number, Adapter>());
+}
+
+/** The adapter a handle names, or a bug check as NDIS.SYS would raise for a bad handle. */
+export function adapterOf(session: Session, handle: number, api: string): Adapter {
+  const adapter = adapters(session).get(handle);
+  if (!adapter) throw new BugCheck(0x7c, [0x21, handle, 0, 0], `${api}: 0x${(handle >>> 0).toString(16)} is not a miniport adapter handle`, 'BAD-HANDLE', session.site());
+  return adapter;
+}
+
+export function adapterByName(session: Session, name: string): Adapter | undefined {
+  return [...adapters(session).values()].find((a) => a.name === name);
+}
+
+function transition(session: Session, adapter: Adapter, to: AdapterState): void {
+  const from = adapter.state;
+  adapter.state = to;
+  adapter.history.push(to);
+  session.emit({ kind: 'adapter.state', adapter: adapter.name, from, to });
+}
+
+function writeHeader(session: Session, address: number, type: number, revision: number, size: number): void {
+  session.memory.setU8(address, type);
+  session.memory.setU8(address + 1, revision);
+  session.memory.setU16(address + 2, size);
+}
+
+/**
+ * A device arrives: NDIS calls MiniportInitializeEx at PASSIVE_LEVEL with init parameters it owns.
+ * Returns the status the driver returned.
+ */
+export function initializeAdapter(session: Session, name: string, registry: Record<string, number | string> = {}): number {
+  const driver = driverState(session);
+  const registration = driver.registrations.find((r) => !r.deregistered);
+  if (driver.phase !== 'registered' || !registration) throw new Error(`cannot add device ${name}: the driver is ${driver.phase}`);
+  const map = adapters(session);
+  const size = session.memory.sizeOf('NDIS_MINIPORT_INIT_PARAMETERS');
+  const params = session.pool.allocate(size, 0x4e494e49, 'MiniportInitializeEx', 'ndis');
+  writeHeader(session, params, K.NDIS_OBJECT_TYPE_MINIPORT_INIT_PARAMETERS, K.NDIS_MINIPORT_INIT_PARAMETERS_REVISION_1, K.NDIS_SIZEOF_MINIPORT_INIT_PARAMETER_REVISION_1);
+  const adapter: Adapter = {
+    handle: session.newHandle(),
+    name,
+    index: map.size,
+    registration,
+    state: 'Halted',
+    history: ['Halted'],
+    context: 0,
+    generalAttributesSet: false,
+    otherAttributes: [],
+    pausePending: false,
+    restartPending: false,
+    firstSerial: session.pool.liveAllocations.reduce((m, a) => Math.max(m, a.serial + 1), 0),
+    registry,
+    initParameters: params,
+  };
+  session.memory.setField('NDIS_MINIPORT_INIT_PARAMETERS', params, 'IfIndex', 10 + adapter.index);
+  map.set(adapter.handle, adapter);
+  transition(session, adapter, 'Initializing');
+  const status = session.callDriver('MiniportInitializeEx', registration.handlers.initialize, [adapter.handle, registration.context, params], PASSIVE_LEVEL, adapter.handle);
+  if (session.irql !== PASSIVE_LEVEL) session.violation('INIT-EXIT-IRQL', `MiniportInitializeEx returned at IRQL ${session.irql}; it must return at PASSIVE_LEVEL`);
+  if (status === K.NDIS_STATUS_PENDING) {
+    session.violation('INIT-STATUS', 'MiniportInitializeEx returned NDIS_STATUS_PENDING; initialization must complete synchronously');
+  }
+  if (isSuccess(status) && status !== K.NDIS_STATUS_PENDING) {
+    const missing = [!adapter.registrationAttributes && 'registration', !adapter.generalAttributesSet && 'general'].filter(Boolean);
+    if (missing.length > 0) {
+      session.violation('INIT-ATTR-MISSING', `MiniportInitializeEx returned NDIS_STATUS_SUCCESS without setting ${missing.join(' and ')} attributes`);
+      haltAdapter(session, adapter, K.NdisHaltDeviceInitializationFailed);
+      return status;
+    }
+    transition(session, adapter, 'Paused');
+    return status;
+  }
+  // Failure: everything the adapter allocated must be gone (ndis-rules O9).
+  for (const c of checks) c.afterInitFailure?.(session, adapter);
+  const leaks = adapterLeaks(session, adapter);
+  if (leaks.length > 0) session.violation('INIT-FAIL-LEAK', `MiniportInitializeEx failed (${hexStatus(status)}) and left ${leaks.length} allocation(s) behind: ${describeLeaks(leaks)}`);
+  transition(session, adapter, 'Halted');
+  return status;
+}
+
+/** Driver allocations made since this adapter's init began that are still live. */
+function adapterLeaks(session: Session, adapter: Adapter) {
+  return session.pool.liveAllocations.filter((a) => a.owner === 'driver' && a.serial >= adapter.firstSerial);
+}
+
+/** NDIS restarts a paused adapter (MiniportRestart); the restart may pend until NdisMRestartComplete. */
+export function restartAdapter(session: Session, adapter: Adapter): void {
+  if (adapter.state !== 'Paused') throw new Error(`cannot restart ${adapter.name}: it is ${adapter.state}`);
+  const params = session.pool.allocate(session.memory.sizeOf('NDIS_MINIPORT_RESTART_PARAMETERS'), 0x54535452, 'MiniportRestart', 'ndis');
+  writeHeader(session, params, K.NDIS_OBJECT_TYPE_DEFAULT, K.NDIS_MINIPORT_RESTART_PARAMETERS_REVISION_1, K.NDIS_SIZEOF_MINIPORT_RESTART_PARAMETERS_REVISION_1);
+  transition(session, adapter, 'Restarting');
+  adapter.restartPending = true;
+  const status = session.callDriver('MiniportRestart', adapter.registration.handlers.restart, [adapter.context, params], PASSIVE_LEVEL, adapter.handle);
+  session.pool.release(params);
+  if (status === K.NDIS_STATUS_PENDING) {
+    session.kernel.waitUntil(() => !adapter.restartPending);
+    if (adapter.restartPending) session.violation('ST-RESTART', 'MiniportRestart returned NDIS_STATUS_PENDING and never called NdisMRestartComplete');
+    return;
+  }
+  const allowed = [K.NDIS_STATUS_SUCCESS, K.NDIS_STATUS_RESOURCES, K.NDIS_STATUS_FAILURE];
+  if (!allowed.includes(status)) session.violation('ST-RESTART', `MiniportRestart returned ${hexStatus(status)}; only SUCCESS, PENDING, RESOURCES or FAILURE are allowed`);
+  completeRestart(session, adapter, status);
+}
+
+function completeRestart(session: Session, adapter: Adapter, status: number): void {
+  adapter.restartPending = false;
+  transition(session, adapter, isSuccess(status) ? 'Running' : 'Paused');
+  if (!isSuccess(status)) session.violation('ST-RESTART', `the restart failed with ${hexStatus(status)}`);
+}
+
+/** NDIS pauses a running adapter (MiniportPause); a pause cannot fail, and may pend until NdisMPauseComplete. */
+export function pauseAdapter(session: Session, adapter: Adapter): void {
+  if (adapter.state !== 'Running') throw new Error(`cannot pause ${adapter.name}: it is ${adapter.state}`);
+  const params = session.pool.allocate(session.memory.sizeOf('NDIS_MINIPORT_PAUSE_PARAMETERS'), 0x53554150, 'MiniportPause', 'ndis');
+  writeHeader(session, params, K.NDIS_OBJECT_TYPE_DEFAULT, K.NDIS_MINIPORT_PAUSE_PARAMETERS_REVISION_1, K.NDIS_SIZEOF_MINIPORT_PAUSE_PARAMETERS_REVISION_1);
+  transition(session, adapter, 'Pausing');
+  adapter.pausePending = true;
+  const status = session.callDriver('MiniportPause', adapter.registration.handlers.pause, [adapter.context, params], PASSIVE_LEVEL, adapter.handle);
+  session.pool.release(params);
+  if (status === K.NDIS_STATUS_PENDING) {
+    session.kernel.waitUntil(() => !adapter.pausePending);
+    if (adapter.pausePending) session.violation('ST-PAUSE-INCOMPLETE', 'MiniportPause returned NDIS_STATUS_PENDING and never called NdisMPauseComplete');
+    return;
+  }
+  if (status !== K.NDIS_STATUS_SUCCESS) session.violation('ST-PAUSE-RET', `MiniportPause returned ${hexStatus(status)}; a pause can only return NDIS_STATUS_SUCCESS or NDIS_STATUS_PENDING`);
+  completePause(session, adapter);
+}
+
+function completePause(session: Session, adapter: Adapter): void {
+  for (const c of checks) c.beforePauseComplete?.(session, adapter);
+  adapter.pausePending = false;
+  transition(session, adapter, 'Paused');
+}
+
+/** NDIS halts a paused adapter (MiniportHaltEx); afterwards everything it allocated must be released. */
+export function haltAdapter(session: Session, adapter: Adapter, action = K.NdisHaltDeviceDisabled): void {
+  if (adapter.state !== 'Paused' && !(adapter.state === 'Initializing' && action === K.NdisHaltDeviceInitializationFailed)) {
+    throw new Error(`cannot halt ${adapter.name}: it is ${adapter.state}`);
+  }
+  session.callDriver('MiniportHaltEx', adapter.registration.handlers.halt, [adapter.context, action], PASSIVE_LEVEL, adapter.handle);
+  for (const c of checks) c.afterHalt?.(session, adapter);
+  const leaks = adapterLeaks(session, adapter);
+  if (leaks.length > 0) session.violation('HALT-LEAK', `MiniportHaltEx returned with ${leaks.length} allocation(s) of the adapter still live: ${describeLeaks(leaks)}`);
+  transition(session, adapter, 'Halted');
+  session.pool.release(adapter.initParameters);
+}
+
+/** System shutdown (MiniportShutdownEx, NdisShutdownPowerOff at PASSIVE_LEVEL). */
+export function shutdownAdapter(session: Session, adapter: Adapter): void {
+  if (!['Paused', 'Restarting', 'Running', 'Pausing'].includes(adapter.state)) throw new Error(`cannot shut down ${adapter.name}: it is ${adapter.state}`);
+  session.callDriver('MiniportShutdownEx', adapter.registration.handlers.shutdown, [adapter.context, K.NdisShutdownPowerOff], PASSIVE_LEVEL, adapter.handle);
+  transition(session, adapter, 'Shutdown');
+}
+
+const ATTRIBUTE_NAMES: Record<number, string> = {
+  [K.NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES]: 'registration',
+  [K.NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES]: 'general',
+  [K.NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_OFFLOAD_ATTRIBUTES]: 'offload',
+  [K.NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_NATIVE_802_11_ATTRIBUTES]: 'native 802.11',
+  [K.NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_HARDWARE_ASSIST_ATTRIBUTES]: 'hardware assist',
+  [K.NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_NDK_ATTRIBUTES]: 'NDK',
+  [K.NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_PACKET_DIRECT_ATTRIBUTES]: 'packet direct',
+};
+
+function setAttributes(session: Session, adapter: Adapter, attributes: number): number {
+  const m = session.memory;
+  const type = m.u8(attributes);
+  const revision = m.u8(attributes + 1);
+  const size = m.u16(attributes + 2);
+  const kind = ATTRIBUTE_NAMES[type];
+  if (!kind) {
+    throw new BugCheck(0x7c, [0x21, adapter.registration.handle, attributes, 0], `NdisMSetMiniportAttributes: object header Type 0x${type.toString(16)} is not an adapter attribute type`, 'INIT-ATTR-HDR', session.site());
+  }
+  if (adapter.state !== 'Initializing') {
+    session.violation('INIT-ATTR-GEN-ORDER', `NdisMSetMiniportAttributes(${kind}) called while the adapter is ${adapter.state}; attributes are set during MiniportInitializeEx`);
+    return K.NDIS_STATUS_FAILURE;
+  }
+  if (kind === 'registration') {
+    const sizes: Record<number, number> = {
+      [K.NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_1]: K.NDIS_SIZEOF_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_1,
+      [K.NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_2]: K.NDIS_SIZEOF_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_2,
+    };
+    const expected = sizes[revision];
+    if (expected === undefined) {
+      session.violation('INIT-ATTR-HDR', `registration attributes revision ${revision} is not supported`);
+      return K.NDIS_STATUS_BAD_VERSION;
+    }
+    if (size < expected) {
+      throw new BugCheck(0x7c, [0x21, adapter.registration.handle, attributes, 0], `NdisMSetMiniportAttributes: registration attributes Size ${size} is smaller than ${expected}`, 'INIT-ATTR-HDR', session.site());
+    }
+    const attrs: RegistrationAttributes = {
+      context: m.field('NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES', attributes, 'MiniportAdapterContext'),
+      flags: m.field('NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES', attributes, 'AttributeFlags'),
+      checkForHangSeconds: m.field('NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES', attributes, 'CheckForHangTimeInSeconds'),
+      interfaceType: m.field('NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES', attributes, 'InterfaceType'),
+    };
+    if ((attrs.flags & K.NDIS_MINIPORT_ATTRIBUTES_HARDWARE_DEVICE) !== 0 && (attrs.flags & K.NDIS_MINIPORT_ATTRIBUTES_NDIS_WDM) !== 0) {
+      session.violation('INIT-ATTR-FLAGS', 'registration attributes claim both HARDWARE_DEVICE and NDIS_WDM');
+    }
+    adapter.registrationAttributes = attrs;
+    adapter.context = attrs.context;
+    return K.NDIS_STATUS_SUCCESS;
+  }
+  if (!adapter.registrationAttributes) {
+    session.violation('INIT-ATTR-GEN-ORDER', `${kind} attributes were set before the registration attributes`);
+    return K.NDIS_STATUS_FAILURE;
+  }
+  if (kind === 'general') {
+    const sizes: Record<number, number> = {
+      [K.NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_1]: K.NDIS_SIZEOF_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_1,
+      [K.NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2]: K.NDIS_SIZEOF_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2,
+    };
+    const expected = sizes[revision];
+    if (expected === undefined) {
+      session.violation('INIT-ATTR-HDR', `general attributes revision ${revision} is not supported`);
+      return K.NDIS_STATUS_BAD_VERSION;
+    }
+    if (size < expected) {
+      throw new BugCheck(0x7c, [0x21, adapter.registration.handle, attributes, 0], `NdisMSetMiniportAttributes: general attributes Size ${size} is smaller than ${expected}`, 'INIT-ATTR-HDR', session.site());
+    }
+    adapter.generalAttributesSet = true;
+    return K.NDIS_STATUS_SUCCESS;
+  }
+  if (!adapter.generalAttributesSet) {
+    session.violation('INIT-ATTR-GEN-ORDER', `${kind} attributes were set before the general attributes`);
+    return K.NDIS_STATUS_FAILURE;
+  }
+  adapter.otherAttributes.push(kind);
+  return K.NDIS_STATUS_SUCCESS;
+}
+
+defineImports([
+  {
+    name: 'NdisMSetMiniportAttributes',
+    args: args('NdisMiniportAdapterHandle:handle', 'MiniportAttributes:ptr'),
+    result: 'status',
+    maxIrql: PASSIVE_LEVEL,
+    fault: { kind: 'return', value: K.NDIS_STATUS_BAD_VERSION, label: 'NDIS_STATUS_BAD_VERSION' },
+    impl: (session, [handle, attributes]) => setAttributes(session, adapterOf(session, handle!, 'NdisMSetMiniportAttributes'), attributes!),
+  },
+  {
+    name: 'NdisMPauseComplete',
+    args: args('MiniportAdapterHandle:handle'),
+    result: 'void',
+    maxIrql: DISPATCH_LEVEL,
+    impl(session, [handle]) {
+      const adapter = adapterOf(session, handle!, 'NdisMPauseComplete');
+      if (!adapter.pausePending || adapter.state !== 'Pausing') {
+        session.violation('ST-SPURIOUS-COMPLETE', `NdisMPauseComplete called with no pause pending (the adapter is ${adapter.state})`, { params: [1, handle!, 0] });
+        return;
+      }
+      completePause(session, adapter);
+    },
+  },
+  {
+    name: 'NdisMRestartComplete',
+    args: args('MiniportAdapterHandle:handle', 'Status:status'),
+    result: 'void',
+    maxIrql: DISPATCH_LEVEL,
+    impl(session, [handle, status]) {
+      const adapter = adapterOf(session, handle!, 'NdisMRestartComplete');
+      if (!adapter.restartPending || adapter.state !== 'Restarting') {
+        session.violation('ST-SPURIOUS-COMPLETE', `NdisMRestartComplete called with no restart pending (the adapter is ${adapter.state})`, { params: [2, handle!, 0] });
+        return;
+      }
+      completeRestart(session, adapter, status!);
+    },
+  },
+]);

@@ -1,0 +1,4 @@
+// Every family of NDIS functions the simulator implements. Importing this module registers them all.
+import './status';
+import './driver';
+import './adapter';

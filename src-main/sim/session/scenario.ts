@@ -1,0 +1,159 @@
+import type { Scenario, ScenarioStep } from '../../../src-shared/contract/scenario';
+import { BugCheck, hex } from '../kernel/bugcheck';
+import { TICKS_PER_MILLISECOND } from '../kernel/clock';
+import { adapterByName, adapters, haltAdapter, initializeAdapter, pauseAdapter, restartAdapter, shutdownAdapter, type Adapter } from '../ndis/adapter';
+import { driverState, loadDriver, unloadDriver } from '../ndis/driver';
+import { scenarioHooks } from '../ndis/scenario-hooks';
+import { ScenarioStopped, siteFields, type Finding, type Session } from './session';
+
+export interface RunResult {
+  result: 'clean' | 'findings' | 'bugcheck';
+  driver: { loaded: boolean; unloaded: boolean };
+  adapters: Array<{ name: string; state: string; history: string[] }>;
+  findings: Array<{ rule: string; severity: string; message: string; file?: string; line?: number; doc: string }>;
+  bugcheck: null | { code: string; params: string[]; rule?: string; message: string; file?: string; line?: number };
+  expectations: Array<{ step: number; ok: boolean; message: string }>;
+  stoppedAt?: { step: number; rule: string };
+  virtualTime: number;
+  ndisCalls: number;
+}
+
+function describeStep(step: ScenarioStep): string {
+  const { step: name, ...rest } = step;
+  const detail = Object.entries(rest)
+    .filter(([, v]) => v !== undefined && !(typeof v === 'object' && Object.keys(v as object).length === 0))
+    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join(' ');
+  return detail ? `${name} ${detail}` : name;
+}
+
+function pickAdapter(session: Session, name: string | undefined): Adapter {
+  if (name !== undefined) {
+    const found = adapterByName(session, name);
+    if (!found) throw new Error(`no adapter named ${name}`);
+    return found;
+  }
+  const all = [...adapters(session).values()].filter((a) => a.state !== 'Halted');
+  const last = all[all.length - 1];
+  if (!last) throw new Error('no adapter: add a device first');
+  return last;
+}
+
+/**
+ * Runs a scenario to the end, to a bug check, or to a "stop" finding (after the step in which the
+ * driver returned to NDIS). Everything that happens is emitted as events; the result summarises.
+ */
+export function runScenario(session: Session, scenario: Scenario, driverName: string): RunResult {
+  const expectations: RunResult['expectations'] = [];
+  let stoppedAt: RunResult['stoppedAt'];
+  let loaded = false;
+  let index = 0;
+  for (; index < scenario.steps.length; index++) {
+    const step = scenario.steps[index]!;
+    const label = describeStep(step);
+    session.emit({ kind: 'scenario.step', index, step: label, status: 'started' });
+    try {
+      switch (step.step) {
+        case 'load':
+          loaded = true;
+          loadDriver(session, driverName);
+          break;
+        case 'add-device':
+          initializeAdapter(session, step.name, step.registry);
+          break;
+        case 'restart':
+          restartAdapter(session, pickAdapter(session, step.adapter));
+          break;
+        case 'pause':
+          pauseAdapter(session, pickAdapter(session, step.adapter));
+          break;
+        case 'halt':
+          haltAdapter(session, pickAdapter(session, step.adapter));
+          break;
+        case 'shutdown':
+          shutdownAdapter(session, pickAdapter(session, step.adapter));
+          break;
+        case 'unload':
+          unloadDriver(session);
+          break;
+        case 'advance-time':
+          session.kernel.advance(Math.round(step.ms * TICKS_PER_MILLISECOND));
+          break;
+        case 'send':
+          scenarioHooks.send(session, pickAdapter(session, step.adapter), step.count, step.bytes);
+          break;
+        case 'oid':
+          scenarioHooks.oid(session, pickAdapter(session, step.adapter), step.oid, step.request, step.data);
+          break;
+        case 'expect-state': {
+          const adapter = pickAdapterOrNone(session, step.adapter);
+          const ok = adapter?.state === step.state;
+          expectations.push({ step: index, ok, message: ok ? `${adapter!.name} is ${step.state}` : `expected ${step.state}, found ${adapter ? adapter.state : 'no adapter'}` });
+          break;
+        }
+        case 'expect-finding': {
+          const ok = session.findings.some((f) => f.rule === step.rule);
+          expectations.push({ step: index, ok, message: ok ? `finding ${step.rule} reported` : `expected finding ${step.rule}, none reported` });
+          break;
+        }
+      }
+      // Between steps the system is idle at PASSIVE_LEVEL: whatever is ready runs now.
+      session.kernel.runReady();
+      session.emit({ kind: 'scenario.step', index, step: label, status: 'done' });
+    } catch (error) {
+      if (error instanceof BugCheck) {
+        session.recordBugCheck(error);
+        session.emit({ kind: 'scenario.step', index, step: label, status: 'failed', detail: `bug check ${hex(error.code)}` });
+        break;
+      }
+      if (error instanceof ScenarioStopped) break;
+      // A step that cannot happen in this state (halting a running adapter, …) is a scenario error.
+      const message = error instanceof Error ? error.message : String(error);
+      expectations.push({ step: index, ok: false, message: `${label}: ${message}` });
+      session.emit({ kind: 'scenario.step', index, step: label, status: 'failed', detail: message });
+      break;
+    }
+    if (session.stopRule !== undefined) {
+      stoppedAt = { step: index, rule: session.stopRule };
+      break;
+    }
+  }
+  for (let rest = index + 1; rest < scenario.steps.length; rest++) {
+    session.emit({ kind: 'scenario.step', index: rest, step: describeStep(scenario.steps[rest]!), status: 'skipped' });
+  }
+  const phase = driverState(session).phase;
+  const check = session.bugCheck;
+  const result: RunResult['result'] = check ? 'bugcheck' : session.findings.length > 0 || expectations.some((e) => !e.ok) ? 'findings' : 'clean';
+  session.emit({ kind: 'run.finished', result, findings: session.findings.length });
+  return {
+    result,
+    driver: { loaded: loaded && phase !== 'failed' && phase !== 'not-loaded', unloaded: phase === 'unloaded' },
+    adapters: [...adapters(session).values()].map((a) => ({ name: a.name, state: a.state, history: [...a.history] })),
+    findings: session.findings.map(findingJson),
+    bugcheck: check
+      ? {
+          code: hex(check.code),
+          params: check.params.map((p) => hex(p)),
+          message: check.message,
+          ...(check.rule ? { rule: check.rule } : {}),
+          ...siteFields(check.site),
+        }
+      : null,
+    expectations,
+    ...(stoppedAt ? { stoppedAt } : {}),
+    virtualTime: session.now,
+    ndisCalls: session.calls,
+  };
+}
+
+function pickAdapterOrNone(session: Session, name: string | undefined): Adapter | undefined {
+  try {
+    return name === undefined ? [...adapters(session).values()].pop() : adapterByName(session, name);
+  } catch {
+    return undefined;
+  }
+}
+
+function findingJson(f: Finding): RunResult['findings'][number] {
+  return { rule: f.rule, severity: f.severity, message: f.message, doc: f.doc, ...siteFields(f.site) };
+}

@@ -1,0 +1,120 @@
+import { z } from 'zod';
+
+/**
+ * What happens in a run, one event per thing: every NDIS call, every callback into the driver,
+ * every state change, allocation, finding and bug check. `t` is virtual time in 100 ns ticks.
+ * These are the lines of a session's NDJSON log (with `seq`), and what the window shows.
+ */
+const at = { t: z.number().nonnegative() };
+const Site = { file: z.string().optional(), line: z.number().int().optional() };
+
+export const SimRunStarted = z.object({
+  ...at,
+  kind: z.literal('run.started'),
+  driver: z.string(),
+  seed: z.number().int(),
+  scenario: z.string(),
+  faults: z.array(z.string()),
+});
+export const SimRunFinished = z.object({
+  ...at,
+  kind: z.literal('run.finished'),
+  result: z.enum(['clean', 'findings', 'bugcheck']),
+  findings: z.number().int(),
+});
+export const SimScenarioStep = z.object({
+  ...at,
+  kind: z.literal('scenario.step'),
+  index: z.number().int(),
+  step: z.string(),
+  status: z.enum(['started', 'done', 'failed', 'skipped']),
+  detail: z.string().optional(),
+});
+export const SimNdisCall = z.object({
+  ...at,
+  ...Site,
+  kind: z.literal('ndis.call'),
+  api: z.string(),
+  args: z.array(z.string()),
+  result: z.string().optional(),
+  irql: z.number().int(),
+});
+export const SimCallback = z.object({
+  ...at,
+  kind: z.literal('driver.callback'),
+  handler: z.string(),
+  phase: z.enum(['enter', 'exit']),
+  irql: z.number().int(),
+  result: z.string().optional(),
+});
+export const SimAdapterState = z.object({
+  ...at,
+  kind: z.literal('adapter.state'),
+  adapter: z.string(),
+  from: z.string(),
+  to: z.string(),
+});
+export const SimDriverState = z.object({ ...at, kind: z.literal('driver.state'), state: z.string() });
+export const SimResource = z.object({
+  ...at,
+  ...Site,
+  kind: z.literal('resource'),
+  op: z.enum(['alloc', 'free']),
+  resource: z.string(),
+  address: z.number().int(),
+  size: z.number().int().optional(),
+  tag: z.string().optional(),
+});
+export const SimFinding = z.object({
+  ...at,
+  ...Site,
+  kind: z.literal('finding'),
+  rule: z.string(),
+  severity: z.enum(['bugcheck', 'stop', 'api-fail', 'warn']),
+  message: z.string(),
+  doc: z.string(),
+});
+export const SimBugCheck = z.object({
+  ...at,
+  ...Site,
+  kind: z.literal('bugcheck'),
+  code: z.number().int(),
+  params: z.array(z.number().int()).length(4),
+  rule: z.string().optional(),
+  message: z.string(),
+});
+export const SimDebugPrint = z.object({ ...at, ...Site, kind: z.literal('debug.print'), text: z.string() });
+export const SimErrorLog = z.object({ ...at, ...Site, kind: z.literal('error.log'), code: z.number().int(), values: z.array(z.number().int()) });
+export const SimStatusIndication = z.object({ ...at, ...Site, kind: z.literal('status.indication'), adapter: z.string(), status: z.string() });
+export const SimFaultInjected = z.object({
+  ...at,
+  ...Site,
+  kind: z.literal('fault.injected'),
+  api: z.string(),
+  call: z.number().int(),
+  outcome: z.string(),
+});
+
+export const SimEvent = z.discriminatedUnion('kind', [
+  SimRunStarted,
+  SimRunFinished,
+  SimScenarioStep,
+  SimNdisCall,
+  SimCallback,
+  SimAdapterState,
+  SimDriverState,
+  SimResource,
+  SimFinding,
+  SimBugCheck,
+  SimDebugPrint,
+  SimErrorLog,
+  SimStatusIndication,
+  SimFaultInjected,
+]);
+export type SimEvent = z.infer<typeof SimEvent>;
+export type SimEventKind = SimEvent['kind'];
+/** An event as the simulator builds it, before `t` is stamped. */
+export type SimEventInput = SimEvent extends infer E ? (E extends SimEvent ? Omit<E, 't'> : never) : never;
+
+/** The version of the NDJSON session log; bump when an event changes incompatibly. */
+export const SESSION_LOG_VERSION = 1;
