@@ -13,6 +13,7 @@ export default defineConfig({
           index: resolve(__dirname, 'src-main/electron/main.ts'),
           // Engine workers are entries of their own, found next to index.js (engine/worker-entry.ts).
           'build-worker': resolve(__dirname, 'src-main/engine/toolchain/build-worker.ts'),
+          'session-worker': resolve(__dirname, 'src-main/engine/session/session-worker.ts'),
         },
       },
     },

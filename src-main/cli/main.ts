@@ -2,6 +2,7 @@ import process from 'node:process';
 import { CONTRACT_VERSION } from '../../src-shared/contract';
 import { ENGINE_NAME, ENGINE_VERSION } from '../engine/version';
 import { buildCommand, buildUsage } from './build-command';
+import { runCommand, runUsage } from './run-command';
 import { UsageError } from './project-files';
 
 /** Exit codes every subcommand shares. */
@@ -29,6 +30,11 @@ const subcommands: Record<string, Subcommand> = {
     summary: 'compile a driver (a .c file or a folder) with clang; diagnostics as text or --json',
     usage: buildUsage,
     run: buildCommand,
+  },
+  run: {
+    summary: 'build a driver and run it against the simulated NDIS (scenarios, faults, NDJSON log)',
+    usage: runUsage,
+    run: runCommand,
   },
   version: {
     summary: 'print the version of the lab and of its engine contract',

@@ -10,7 +10,9 @@ import {
 } from '../../src-shared/contract';
 import { IMPLEMENTED_IMPORTS } from '../sim/ndis/implemented';
 import { EventHub, unrefTimer, type EventHubOptions } from './event-hub';
+import { SessionService } from './session/session-service';
 import { BuildService } from './toolchain/build-service';
+import type { BuildOutput } from './toolchain/build-types';
 import { ProjectFiles } from './toolchain/project';
 import { ENGINE_NAME, ENGINE_VERSION } from './version';
 
@@ -47,10 +49,35 @@ export class LabEngine {
     'engine.ping': ({ nonce }) => ({ nonce, engineTime: performance.now() }),
     'diag.burst': (input) => this.burst(input.count, input.payloadBytes),
     'toolchain.status': () => this.builds.status,
-    'build.run': (input) => this.build(input.files),
+    'build.run': async (input) => this.summarize(await this.build(input.files)),
+    'run.start': async (input) => {
+      const output = await this.build(input.files);
+      const build = this.summarize(output);
+      if (!output.ok || !output.wasm) return { runId: null, build };
+      const { runId } = this.sessions.start(
+        {
+          build: { wasm: output.wasm, lineTable: output.lineTable, inlineTable: output.inlineTable },
+          driverName: 'driver',
+          ...(input.scenario ? { scenario: input.scenario } : {}),
+          faults: input.faults,
+          seed: input.seed,
+        },
+        { ...(input.breakpoints ? { breakpoints: input.breakpoints } : {}), paused: input.paused },
+      );
+      return { runId, build };
+    },
+    'run.control': ({ runId, action, events }) => {
+      const state = this.sessions.control(runId, action, events);
+      return { runId, state };
+    },
+    'run.breakpoints': ({ runId, breakpoints }) => {
+      this.sessions.setBreakpoints(runId, breakpoints);
+      return { runId };
+    },
   };
 
   readonly builds: BuildService;
+  readonly sessions: SessionService;
 
   constructor(options: LabEngineOptions) {
     this.host = options.host;
@@ -64,6 +91,10 @@ export class LabEngine {
       onFailed: reportStatus,
     });
     if (options.toolchain === 'background') void this.builds.start().catch(() => undefined);
+    this.sessions = new SessionService({
+      onEvents: (runId, events) => void this.hub.emit({ kind: 'run.events', runId, events }),
+      onStatus: (runId, state, detail) => void this.hub.emit({ kind: 'run.status', runId, state, ...detail }),
+    });
     const heartbeatMs = options.heartbeatMs ?? 1000;
     if (heartbeatMs > 0) {
       this.heartbeat = setInterval(() => this.hub.emit({ kind: 'engine.heartbeat', uptimeMs: this.uptimeMs() }), heartbeatMs);
@@ -91,12 +122,13 @@ export class LabEngine {
   dispose(): void {
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
     void this.builds.dispose();
+    void this.sessions.dispose();
     this.hub.dispose();
   }
 
-  private async build(files: Record<string, string>): Promise<CommandOutput<'build.run'>> {
+  private async build(files: Record<string, string>): Promise<BuildOutput & { cached: boolean }> {
     const parsed = ProjectFiles.safeParse(files);
-    if (!parsed.success) throw schemaError('build.run: invalid project', parsed.error, 'input.files');
+    if (!parsed.success) throw schemaError('invalid project', parsed.error, 'input.files');
     const output = await this.builds.build(parsed.data);
     const count = (severity: string): number => output.diagnostics.filter((d) => d.severity === severity).length;
     this.hub.emit({
@@ -108,6 +140,10 @@ export class LabEngine {
       ms: output.timings.total,
       cached: output.cached,
     });
+    return output;
+  }
+
+  private summarize(output: BuildOutput & { cached: boolean }): CommandOutput<'build.run'> {
     return {
       ok: output.ok,
       hash: output.hash,

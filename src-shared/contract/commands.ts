@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BuildInput, BuildSummary, ToolchainStatus } from './build';
+import { BreakpointsSchema, RunControlInput, RunStartInput, RunStartOutput, RunState } from './run';
 
 /** Which host runs the engine: the desktop app, the web host, the command line, or a test. */
 export const HostKind = z.enum(['electron', 'web', 'cli', 'memory']);
@@ -54,6 +55,21 @@ export const commands = {
   'build.run': {
     input: BuildInput,
     output: BuildSummary,
+  },
+  /** Builds a driver and runs it against the simulated NDIS in a session worker; events follow. */
+  'run.start': {
+    input: RunStartInput,
+    output: RunStartOutput,
+  },
+  /** Pause at the next event boundary, resume, step N events, or stop a run. */
+  'run.control': {
+    input: RunControlInput,
+    output: z.object({ runId: z.string(), state: RunState }),
+  },
+  /** Replaces a run's breakpoints: NDIS functions, and source lines that call NDIS. */
+  'run.breakpoints': {
+    input: z.object({ runId: z.string(), breakpoints: BreakpointsSchema }).strict(),
+    output: z.object({ runId: z.string() }),
   },
 } as const satisfies Record<string, { input: z.ZodType; output: z.ZodType }>;
 

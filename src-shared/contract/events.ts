@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ToolchainStatus } from './build';
+import { RunResultSchema, RunState } from './run';
+import { SimEvent } from './sim-events';
 
 /**
  * Every event the engine emits, as one discriminated union on `kind`. Each event carries `seq`, a
@@ -41,7 +43,32 @@ export const BuildFinishedEvent = z.object({
   cached: z.boolean(),
 });
 
-export const LabEvent = z.discriminatedUnion('kind', [EngineHeartbeatEvent, DiagTickEvent, ToolchainStatusEvent, BuildFinishedEvent]);
+/** A batch of a run's simulator events, in order. */
+export const RunEventsEvent = z.object({
+  ...base,
+  kind: z.literal('run.events'),
+  runId: z.string(),
+  events: z.array(SimEvent),
+});
+
+/** A run changed state: paused (and why), resumed, finished (with its result), stopped, failed. */
+export const RunStatusEvent = z.object({
+  ...base,
+  kind: z.literal('run.status'),
+  runId: z.string(),
+  state: RunState,
+  reason: z.string().optional(),
+  result: RunResultSchema.optional(),
+});
+
+export const LabEvent = z.discriminatedUnion('kind', [
+  EngineHeartbeatEvent,
+  DiagTickEvent,
+  ToolchainStatusEvent,
+  BuildFinishedEvent,
+  RunEventsEvent,
+  RunStatusEvent,
+]);
 export type LabEvent = z.infer<typeof LabEvent>;
 export type LabEventKind = LabEvent['kind'];
 export type LabEventOf<K extends LabEventKind> = Extract<LabEvent, { kind: K }>;

@@ -7,3 +7,4 @@ export * from './frames';
 export * from './channels';
 export * from './sim-events';
 export * from './scenario';
+export * from './run';

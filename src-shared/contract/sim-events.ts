@@ -85,7 +85,59 @@ export const SimBugCheck = z.object({
 });
 export const SimDebugPrint = z.object({ ...at, ...Site, kind: z.literal('debug.print'), text: z.string() });
 export const SimErrorLog = z.object({ ...at, ...Site, kind: z.literal('error.log'), code: z.number().int(), values: z.array(z.number().int()) });
-export const SimStatusIndication = z.object({ ...at, ...Site, kind: z.literal('status.indication'), adapter: z.string(), status: z.string() });
+export const SimStatusIndication = z.object({ ...at, ...Site, kind: z.literal('status.indication'), adapter: z.string(), status: z.string(), detail: z.string().optional() });
+/** A configuration value the driver read (NdisReadConfiguration, NdisReadNetworkAddress). */
+export const SimRegistryRead = z.object({
+  ...at,
+  ...Site,
+  kind: z.literal('registry.read'),
+  /** The adapter whose device registry was read, or 'driver' for the driver's Parameters key. */
+  scope: z.string(),
+  keyword: z.string(),
+  requested: z.string(),
+  found: z.boolean(),
+  value: z.string().optional(),
+});
+export const SimRegistryWrite = z.object({ ...at, ...Site, kind: z.literal('registry.write'), scope: z.string(), keyword: z.string(), value: z.string() });
+/** NBLs changing hands between NDIS and the driver. */
+export const SimNbl = z.object({
+  ...at,
+  ...Site,
+  kind: z.literal('nbl'),
+  op: z.enum(['send', 'send-complete', 'indicate', 'return']),
+  adapter: z.string(),
+  count: z.number().int(),
+  status: z.string().optional(),
+  detail: z.string().optional(),
+});
+/** A frame on the wire: sent by the driver (completed with success) or received and indicated up. */
+export const SimWireFrame = z.object({
+  ...at,
+  kind: z.literal('wire.frame'),
+  adapter: z.string(),
+  direction: z.enum(['tx', 'rx']),
+  length: z.number().int(),
+  /** The first bytes of the frame, hex. */
+  head: z.string(),
+});
+export const SimOidRequest = z.object({
+  ...at,
+  kind: z.literal('oid.request'),
+  adapter: z.string(),
+  oid: z.string(),
+  request: z.enum(['query', 'set', 'method']),
+  length: z.number().int(),
+});
+export const SimOidComplete = z.object({
+  ...at,
+  ...Site,
+  kind: z.literal('oid.complete'),
+  adapter: z.string(),
+  oid: z.string(),
+  status: z.string(),
+  mode: z.enum(['sync', 'pended']),
+  bytes: z.number().int(),
+});
 export const SimFaultInjected = z.object({
   ...at,
   ...Site,
@@ -110,6 +162,12 @@ export const SimEvent = z.discriminatedUnion('kind', [
   SimErrorLog,
   SimStatusIndication,
   SimFaultInjected,
+  SimRegistryRead,
+  SimRegistryWrite,
+  SimNbl,
+  SimWireFrame,
+  SimOidRequest,
+  SimOidComplete,
 ]);
 export type SimEvent = z.infer<typeof SimEvent>;
 export type SimEventKind = SimEvent['kind'];

@@ -3,7 +3,7 @@ import type { SimEvent } from '../../../src-shared/contract/sim-events';
 import '../../sim/ndis/index';
 import { FaultPlan, parseFault, formatFault, type FaultSpec } from '../../sim/session/faults';
 import { runScenario, type RunResult } from '../../sim/session/scenario';
-import { Session, type SessionLimits } from '../../sim/session/session';
+import { Session, type SessionLimits, type SessionOptions } from '../../sim/session/session';
 import { FUEL_GLOBAL_EXPORT, instrumentLoops } from '../../sim/wasm/instrument';
 import type { BuildOutput } from '../toolchain/build-types';
 import { createSourceMap } from './source-map';
@@ -19,6 +19,7 @@ export interface RunOptions {
   tracing?: boolean;
   limits?: Partial<SessionLimits>;
   onEvent?(event: SimEvent): void;
+  beforeCall?: SessionOptions['beforeCall'];
 }
 
 export interface RunOutput {
@@ -50,6 +51,7 @@ export function runDriver(options: RunOptions): RunOutput {
     ...(options.tracing === undefined ? {} : { tracing: options.tracing }),
     ...(options.limits ? { limits: options.limits } : {}),
     emit,
+    ...(options.beforeCall ? { beforeCall: options.beforeCall } : {}),
   });
   session.emit({ kind: 'run.started', driver: options.driverName, seed, scenario: scenario.name, faults: specs.map(formatFault) });
   const result = runScenario(session, scenario, options.driverName);

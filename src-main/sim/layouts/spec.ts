@@ -145,6 +145,15 @@ export const LAYOUT_SPEC = {
   ],
   NDIS_STATUS_INDICATION: [...HEADER, 'SourceHandle', 'PortNumber', 'StatusCode', 'Flags', 'DestinationHandle', 'RequestId', 'StatusBuffer', 'StatusBufferSize', 'Guid'],
   NDIS_LINK_STATE: [...HEADER, 'MediaConnectState', 'MediaDuplexState', 'XmitLinkSpeed', 'RcvLinkSpeed', 'PauseFunctions', 'AutoNegotiationFlags'],
+  // config / nbl / oid / indication families
+  NET_BUFFER_POOL_PARAMETERS: [...HEADER, 'PoolTag', 'DataSize'],
+  NET_BUFFER_LIST_CONTEXT: ['Next', 'Size', 'Offset'],
+  // memory / sync / timers / debug families
+  STRING: ['Length', 'MaximumLength', 'Buffer'],
+  NDIS_SPIN_LOCK: ['SpinLock', 'OldIrql'],
+  LOCK_STATE_EX: ['OldIrql', 'LockState', 'Flags'],
+  NDIS_EVENT: ['Event', 'Event.Header.SignalState'],
+  PROCESSOR_NUMBER: ['Group', 'Number', 'Reserved'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type LayoutSpec = typeof LAYOUT_SPEC;
@@ -213,6 +222,19 @@ export const CONSTANT_SPEC = [
   'NDIS_SEND_FLAGS_DISPATCH_LEVEL', 'NDIS_RECEIVE_FLAGS_RESOURCES',
   'STATUS_SUCCESS', 'STATUS_PENDING', 'STATUS_UNSUCCESSFUL', 'STATUS_INSUFFICIENT_RESOURCES',
   'NDIS_DEFAULT_PORT_NUMBER',
+  // config / nbl / oid / indication families
+  'NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1', 'NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1',
+  'NET_BUFFER_POOL_PARAMETERS_REVISION_1', 'NDIS_SIZEOF_NET_BUFFER_POOL_PARAMETERS_REVISION_1',
+  'NDIS_LINK_STATE_REVISION_1', 'NDIS_SIZEOF_LINK_STATE_REVISION_1',
+  'MediaConnectStateUnknown', 'MediaConnectStateConnected', 'MediaConnectStateDisconnected',
+  'MediaDuplexStateUnknown', 'MediaDuplexStateHalf', 'MediaDuplexStateFull',
+  'NdisProcessorX86', 'NdisEnvironmentWindowsNt',
+  'MDL_MAPPED_TO_SYSTEM_VA', 'MDL_SOURCE_IS_NONPAGED_POOL', 'MDL_ALLOCATED_FIXED_SIZE',
+  'OID_802_3_DELETE_MULTICAST_ADDRESS', 'OID_PM_REMOVE_WOL_PATTERN', 'OID_PM_REMOVE_PROTOCOL_OFFLOAD',
+  'NDIS_RECEIVE_FLAGS_SINGLE_ETHER_TYPE',
+  // memory / sync / timers / debug families
+  'NDIS_MEMORY_CONTIGUOUS', 'NDIS_MEMORY_NONCACHED', 'NDIS_RWL_AT_DISPATCH_LEVEL', 'NonPagedPool', 'PagedPool',
+  'NonPagedPoolNx', 'PagedPoolCacheAligned', 'NDIS_RUNTIME_VERSION_687',
 ] as const;
 
 export type ConstantName = (typeof CONSTANT_SPEC)[number];

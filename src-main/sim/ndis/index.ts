@@ -2,3 +2,8 @@
 import './status';
 import './driver';
 import './adapter';
+import './memory';
+import './sync';
+import './timers';
+import './workitems';
+import './debug';

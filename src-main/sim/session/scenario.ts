@@ -4,7 +4,7 @@ import { TICKS_PER_MILLISECOND } from '../kernel/clock';
 import { adapterByName, adapters, haltAdapter, initializeAdapter, pauseAdapter, restartAdapter, shutdownAdapter, type Adapter } from '../ndis/adapter';
 import { driverState, loadDriver, unloadDriver } from '../ndis/driver';
 import { scenarioHooks } from '../ndis/scenario-hooks';
-import { ScenarioStopped, siteFields, type Finding, type Session } from './session';
+import { HostInterrupt, ScenarioStopped, siteFields, type Finding, type Session } from './session';
 
 export interface RunResult {
   result: 'clean' | 'findings' | 'bugcheck';
@@ -101,6 +101,7 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
       session.kernel.runReady();
       session.emit({ kind: 'scenario.step', index, step: label, status: 'done' });
     } catch (error) {
+      if (error instanceof HostInterrupt) throw error;
       if (error instanceof BugCheck) {
         session.recordBugCheck(error);
         session.emit({ kind: 'scenario.step', index, step: label, status: 'failed', detail: `bug check ${hex(error.code)}` });

@@ -23,6 +23,11 @@ export interface SessionOptions {
   tracing?: boolean;
   limits?: Partial<SessionLimits>;
   emit(event: SimEvent): void;
+  /**
+   * Called before every NDIS call runs: where breakpoints on functions and source lines stop the
+   * run (the host blocks inside it until resumed). `site` is computed only when asked for.
+   */
+  beforeCall?(api: string, site: () => SourceSite | undefined): void;
 }
 
 export interface SessionLimits {
@@ -54,6 +59,12 @@ export interface CallbackFrame {
 
 /** Thrown to end the scenario after a "stop" finding, once the driver is back in NDIS. */
 export class ScenarioStopped extends Error {}
+
+/**
+ * Thrown by the host (a stop request, a breakpoint session ending) from inside an event or call
+ * hook: it unwinds through the driver and the scenario untouched, never becoming a bug check.
+ */
+export class HostInterrupt extends Error {}
 
 const HANDLE_BASE = 0xf000_0000;
 
@@ -165,8 +176,13 @@ export class Session {
    * as the callback `handler`. Traps and sanitizer reports become bug checks with the source line.
    */
   callDriver(handler: string, pointer: number, args: number[], irql: Irql = PASSIVE_LEVEL, adapter?: number): number {
-    const fn = pointer === 0 ? null : this.table.get(pointer);
-    if (!fn) this.labStop('HANDLER-POINTER', `${handler}: the handler pointer ${hex(pointer)} is not a function of the driver`);
+    let fn: WebAssembly.WasmFunction | null = null;
+    try {
+      fn = pointer === 0 ? null : this.table.get(pointer);
+    } catch {
+      // An index past the table: the pointer was never a function of this driver.
+    }
+    if (!fn) this.labStop('HANDLER-POINTER', `${handler}: the handler pointer ${hex(pointer)} is not a function of the driver`, undefined);
     this.callbacks.push(adapter === undefined ? { handler } : { handler, adapter });
     if (this.tracing) this.emit({ kind: 'driver.callback', handler, phase: 'enter', irql });
     this.refuel();
@@ -223,7 +239,7 @@ export class Session {
 
   /** Turns whatever escaped from the driver into the bug check a real system would show. */
   private asBugCheck(error: unknown, handler: string): Error {
-    if (error instanceof BugCheck || error instanceof ScenarioStopped) return error;
+    if (error instanceof BugCheck || error instanceof ScenarioStopped || error instanceof HostInterrupt) return error;
     if (error instanceof VirtualTimeExhausted) {
       return new BugCheck(LAB_STOP, [0, 0, 0, 0], `watchdog: ${handler} kept the system busy past the run's virtual-time limit`, 'WATCHDOG-TIME', this.site());
     }
@@ -292,6 +308,7 @@ export class Session {
     return (...raw: number[]) => {
       this.calls++;
       this.refuel();
+      this.options.beforeCall?.(spec.name, () => this.site());
       // wasm passes i32 values to JS signed; NDIS handles and pointers are unsigned.
       const args = raw.map((v) => (typeof v === 'number' ? v >>> 0 : v));
       if (spec.maxIrql !== undefined && this.kernel.irql > spec.maxIrql) this.irqlViolation(spec, `at most ${spec.maxIrql}`);

@@ -29,6 +29,10 @@ export const useConsoleStore = defineStore('console', () => {
         const percent = status.totalBytes ? Math.round((100 * status.doneBytes) / status.totalBytes) : 0;
         return `compiler loading: ${percent}% of ${(status.totalBytes / 1e6).toFixed(0)} MB`;
       }
+      case 'run.events':
+        return `${event.runId}: ${event.events.length} simulator events`;
+      case 'run.status':
+        return `${event.runId}: ${event.state}${event.reason ? ` (${event.reason})` : ''}${event.result ? ` — ${event.result.result}` : ''}`;
       case 'build.finished':
         return `build ${event.ok ? 'succeeded' : 'failed'}: ${event.errors} errors, ${event.warnings} warnings, ${Math.round(event.ms)} ms${event.cached ? ' (cached)' : ''}`;
     }

@@ -1,0 +1,159 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_SCENARIO, Scenario, type ScenarioInput } from '../../src-shared/contract/scenario';
+import type { SimEvent } from '../../src-shared/contract/sim-events';
+import { IMPLEMENTED_IMPORTS } from '../sim/ndis/implemented';
+import { parseFault } from '../sim/session/faults';
+import type { RunResult } from '../sim/session/scenario';
+import { NdjsonWriter } from '../engine/session/ndjson';
+import { runDriver } from '../engine/session/run-driver';
+import { createSourceMap } from '../engine/session/source-map';
+import { BuildService } from '../engine/toolchain/build-service';
+import { ProjectFiles } from '../engine/toolchain/project';
+import type { CliIo } from './main';
+import { readProjectFiles, UsageError } from './project-files';
+
+export const runUsage = `ndis-lab run <file.c|dir> [--scenario <name|file.json>] [--fault <Api@N>|systematic]... [--seed N] [--ndjson <out>] [--json] [--no-trace]
+
+  Builds the driver, then runs it against the simulated NDIS: the default scenario (load; add one
+  device; init; restart; a little traffic; pause; halt; unload) or the given scenario file.
+  --fault Api@N      the Nth call of Api fails with its documented failure (repeatable)
+  --fault systematic each distinct call site that can fail fails once, in its own run (like Driver Verifier)
+  --seed N           the run's seed (default 1): same build + scenario + faults + seed = same run
+  --ndjson FILE      the full event log, one JSON event per line
+  --json             print the result as JSON
+  Exit codes: 0 clean, 1 findings or bug check, 2 build failed, 3 usage error.`;
+
+const BUILT_IN_SCENARIOS: Record<string, ScenarioInput> = { default: DEFAULT_SCENARIO };
+
+function loadScenario(spec: string | undefined): ScenarioInput {
+  if (spec === undefined) return DEFAULT_SCENARIO;
+  const builtIn = BUILT_IN_SCENARIOS[spec];
+  if (builtIn) return builtIn;
+  if (!fs.existsSync(spec)) throw new UsageError(`no built-in scenario or file named ${spec} (built-in: ${Object.keys(BUILT_IN_SCENARIOS).join(', ')})`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(spec, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`${spec} is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = Scenario.safeParse(raw);
+  if (!parsed.success) {
+    throw new UsageError(`${spec} is not a valid scenario: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
+
+interface Injection {
+  site: string;
+  api: string;
+  where: string;
+  result: RunResult['result'];
+  findings: RunResult['findings'];
+  bugcheck: RunResult['bugcheck'];
+}
+
+export async function runCommand(args: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        scenario: { type: 'string' },
+        fault: { type: 'string', multiple: true },
+        seed: { type: 'string' },
+        ndjson: { type: 'string' },
+        json: { type: 'boolean' },
+        'no-trace': { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (parsed.positionals.length !== 1) throw new UsageError('run takes one driver file or folder');
+  const target = parsed.positionals[0]!;
+  const seed = parsed.values.seed === undefined ? 1 : Number(parsed.values.seed);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--seed must be a whole number from 0 to 4294967295, got ${parsed.values.seed}`);
+  const faults = parsed.values.fault ?? [];
+  for (const f of faults) {
+    try {
+      parseFault(f);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  const scenario = loadScenario(parsed.values.scenario);
+  const { files } = readProjectFiles(target);
+  const project = ProjectFiles.safeParse(files);
+  if (!project.success) throw new UsageError(`not a buildable project: ${project.error.issues.map((i) => i.message).join('; ')}`);
+  const driverName = path.basename(path.resolve(target)).replace(/\.c$/, '');
+
+  const service = new BuildService({ implementedImports: IMPLEMENTED_IMPORTS });
+  let built;
+  try {
+    built = await service.build(project.data);
+  } finally {
+    await service.dispose();
+  }
+  if (!built.ok) {
+    const errors = built.diagnostics.filter((d) => d.severity === 'error' || d.severity === 'fatal');
+    if (parsed.values.json) io.out(JSON.stringify({ result: 'build-failed', diagnostics: built.diagnostics }, null, 2));
+    else for (const d of errors) io.err(`${d.file ? `${d.file}:${d.line}:${d.column}: ` : ''}${d.severity}: ${d.message}`);
+    return 2;
+  }
+
+  const systematic = faults.includes('systematic');
+  const plainFaults = faults.filter((f) => f !== 'systematic');
+  const writer = parsed.values.ndjson
+    ? new NdjsonWriter(parsed.values.ndjson, { driver: driverName, seed, scenario: Scenario.parse(scenario).name, faults, buildHash: built.hash })
+    : undefined;
+  let events = 0;
+  const onEvent = (event: SimEvent): void => {
+    events++;
+    writer?.write(event);
+  };
+  const base = { build: built, driverName, scenario, seed, tracing: !parsed.values['no-trace'], onEvent };
+  try {
+    const first = runDriver({ ...base, faults: plainFaults });
+    const injections: Injection[] = [];
+    if (systematic) {
+      const sourceMap = createSourceMap(built.lineTable!, built.inlineTable);
+      for (const site of first.sitesSeen) {
+        const [api, offset] = site.split('@') as [string, string];
+        const where = sourceMap.lookup(Number(offset));
+        const run = runDriver({ ...base, faults: plainFaults, systematicTarget: site });
+        injections.push({ site, api, where: where ? `${where.file}:${where.line}` : 'unknown', result: run.result.result, findings: run.result.findings, bugcheck: run.result.bugcheck });
+      }
+    }
+    const worst = [first.result.result, ...injections.map((i) => i.result)].includes('bugcheck')
+      ? 'bugcheck'
+      : [first.result.result, ...injections.map((i) => i.result)].includes('findings')
+        ? 'findings'
+        : 'clean';
+    if (parsed.values.json) {
+      io.out(JSON.stringify({ ...first.result, result: worst, events, ...(systematic ? { injections } : {}) }, null, 2));
+    } else {
+      printText(io, first.result, events);
+      for (const inj of injections) {
+        const what = inj.bugcheck ? `bug check ${inj.bugcheck.code} (${inj.bugcheck.rule ?? ''}) ${inj.bugcheck.message}` : inj.findings.map((f) => `${f.rule}: ${f.message}`).join('; ') || 'clean';
+        io.out(`fault ${inj.api} at ${inj.where}: ${inj.result}${inj.result === 'clean' ? '' : ` — ${what}`}`);
+      }
+    }
+    return worst === 'clean' ? 0 : 1;
+  } finally {
+    writer?.close();
+  }
+}
+
+function printText(io: CliIo, result: RunResult, events: number): void {
+  for (const a of result.adapters) io.out(`${a.name}: ${a.history.join(' → ')}`);
+  for (const f of result.findings) io.out(`${f.file ? `${f.file}:${f.line}: ` : ''}${f.severity} ${f.rule}: ${f.message}\n  ${f.doc}`);
+  for (const e of result.expectations.filter((x) => !x.ok)) io.out(`expectation failed (step ${e.step + 1}): ${e.message}`);
+  if (result.bugcheck) {
+    const b = result.bugcheck;
+    io.out(`BUG CHECK ${b.code} (${b.params.join(', ')})${b.rule ? ` [${b.rule}]` : ''}: ${b.message}${b.file ? `\n  at ${b.file}:${b.line}` : ''}`);
+  }
+  io.out(`${result.result}: ${result.findings.length} finding(s), ${events} events, ${result.ndisCalls} NDIS calls, ${(result.virtualTime / 10_000).toFixed(1)} ms virtual time`);
+}

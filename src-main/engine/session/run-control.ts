@@ -1,0 +1,195 @@
+import { HostInterrupt } from '../../sim/session/session';
+import type { SourceSite } from '../../sim/session/source-site';
+
+/**
+ * Control of a running session, shared between the engine thread and the session worker. The
+ * simulator runs synchronously in the worker, so it cannot receive messages while it runs: the
+ * engine writes requests into shared memory and the worker reads them at every event and before
+ * every NDIS call, blocking in Atomics.wait while paused.
+ */
+export const enum Slot {
+  Request = 0,
+  /** Events still allowed before pausing again (step mode); -1 = run freely. */
+  Steps = 1,
+  State = 2,
+  Wake = 3,
+  /** Incremented at every NDIS call: the wall-clock watchdog sees progress. */
+  Heartbeat = 4,
+  BreakpointGeneration = 5,
+  BreakpointBytes = 6,
+}
+
+export const enum Request {
+  Run = 0,
+  Pause = 1,
+  Stop = 2,
+}
+
+export const enum RunState {
+  Running = 0,
+  Paused = 1,
+  Finished = 2,
+}
+
+export interface Breakpoints {
+  /** NDIS function names: stop before each call. */
+  apis: string[];
+  /** Source lines: stop before any NDIS call made from them. */
+  lines: Array<{ file: string; line: number }>;
+}
+
+const BREAKPOINT_CAPACITY = 64 * 1024;
+
+export interface ControlBuffers {
+  control: SharedArrayBuffer;
+  breakpoints: SharedArrayBuffer;
+}
+
+export function createControlBuffers(): ControlBuffers {
+  const buffers = { control: new SharedArrayBuffer(8 * 4), breakpoints: new SharedArrayBuffer(BREAKPOINT_CAPACITY) };
+  Atomics.store(new Int32Array(buffers.control), Slot.Steps, -1);
+  return buffers;
+}
+
+/** The engine's side: requests for the worker. */
+export class RunController {
+  private readonly control: Int32Array;
+  private readonly breakpointBytes: Uint8Array;
+
+  constructor(readonly buffers: ControlBuffers) {
+    this.control = new Int32Array(buffers.control);
+    this.breakpointBytes = new Uint8Array(buffers.breakpoints);
+  }
+
+  get state(): RunState {
+    return Atomics.load(this.control, Slot.State) as RunState;
+  }
+
+  get heartbeat(): number {
+    return Atomics.load(this.control, Slot.Heartbeat);
+  }
+
+  pause(): void {
+    this.request(Request.Pause, -1);
+  }
+
+  resume(): void {
+    this.request(Request.Run, -1);
+  }
+
+  /** Lets `events` more events happen, then pauses again. */
+  step(events = 1): void {
+    this.request(Request.Run, Math.max(1, events));
+  }
+
+  stop(): void {
+    this.request(Request.Stop, -1);
+  }
+
+  setBreakpoints(breakpoints: Breakpoints): void {
+    const bytes = new TextEncoder().encode(JSON.stringify(breakpoints));
+    if (bytes.length > BREAKPOINT_CAPACITY) throw new Error(`too many breakpoints (${bytes.length} bytes of ${BREAKPOINT_CAPACITY})`);
+    this.breakpointBytes.set(bytes);
+    Atomics.store(this.control, Slot.BreakpointBytes, bytes.length);
+    Atomics.add(this.control, Slot.BreakpointGeneration, 1);
+  }
+
+  private request(request: Request, steps: number): void {
+    Atomics.store(this.control, Slot.Steps, steps);
+    Atomics.store(this.control, Slot.Request, request);
+    Atomics.add(this.control, Slot.Wake, 1);
+    Atomics.notify(this.control, Slot.Wake);
+  }
+}
+
+/** Thrown inside the worker when the engine asked the run to stop; unwinds through the driver. */
+export class RunStopped extends HostInterrupt {}
+
+export type PauseReason = { kind: 'pause' } | { kind: 'step' } | { kind: 'breakpoint'; api: string; site?: SourceSite };
+
+/** The worker's side: checks requests at every event and NDIS call, and blocks while paused. */
+export class RunGate {
+  private readonly control: Int32Array;
+  private readonly breakpointBytes: Uint8Array;
+  private generation = -1;
+  private apis = new Set<string>();
+  private lines = new Set<string>();
+
+  constructor(
+    buffers: ControlBuffers,
+    private readonly onPause: (reason: PauseReason) => void,
+    private readonly onResume: () => void,
+  ) {
+    this.control = new Int32Array(buffers.control);
+    this.breakpointBytes = new Uint8Array(buffers.breakpoints);
+  }
+
+  /** After each event: honour stop, pause and step requests. */
+  afterEvent(): void {
+    const request = Atomics.load(this.control, Slot.Request);
+    if (request === Request.Stop) throw new RunStopped('the run was stopped');
+    if (request === Request.Pause) return this.block({ kind: 'pause' });
+    const steps = Atomics.load(this.control, Slot.Steps);
+    if (steps > 0 && Atomics.sub(this.control, Slot.Steps, 1) === 1) {
+      Atomics.store(this.control, Slot.Request, Request.Pause);
+      this.block({ kind: 'step' });
+    }
+  }
+
+  /** Before each NDIS call: the heartbeat, and breakpoints on the function or the calling line. */
+  beforeCall(api: string, site: () => SourceSite | undefined): void {
+    Atomics.add(this.control, Slot.Heartbeat, 1);
+    this.loadBreakpoints();
+    if (this.apis.size === 0 && this.lines.size === 0) return;
+    if (this.apis.has(api)) return this.breakAt({ kind: 'breakpoint', api, ...siteOf(site()) });
+    if (this.lines.size > 0) {
+      const where = site();
+      if (where && this.lines.has(`${where.file}:${where.line}`)) this.breakAt({ kind: 'breakpoint', api, site: where });
+    }
+  }
+
+  finished(): void {
+    Atomics.store(this.control, Slot.State, RunState.Finished);
+  }
+
+  private breakAt(reason: PauseReason): void {
+    Atomics.store(this.control, Slot.Request, Request.Pause);
+    this.block(reason);
+  }
+
+  private block(reason: PauseReason): void {
+    this.onPause(reason);
+    Atomics.store(this.control, Slot.State, RunState.Paused);
+    for (;;) {
+      const wake = Atomics.load(this.control, Slot.Wake);
+      const request = Atomics.load(this.control, Slot.Request);
+      if (request === Request.Stop) {
+        Atomics.store(this.control, Slot.State, RunState.Running);
+        throw new RunStopped('the run was stopped');
+      }
+      if (request === Request.Run) break;
+      Atomics.wait(this.control, Slot.Wake, wake);
+    }
+    Atomics.store(this.control, Slot.State, RunState.Running);
+    this.onResume();
+  }
+
+  private loadBreakpoints(): void {
+    const generation = Atomics.load(this.control, Slot.BreakpointGeneration);
+    if (generation === this.generation) return;
+    this.generation = generation;
+    const length = Atomics.load(this.control, Slot.BreakpointBytes);
+    if (length === 0) {
+      this.apis = new Set();
+      this.lines = new Set();
+      return;
+    }
+    const parsed = JSON.parse(new TextDecoder().decode(this.breakpointBytes.slice(0, length))) as Breakpoints;
+    this.apis = new Set(parsed.apis);
+    this.lines = new Set(parsed.lines.map((l) => `${l.file}:${l.line}`));
+  }
+}
+
+function siteOf(site: SourceSite | undefined): { site?: SourceSite } {
+  return site ? { site } : {};
+}

@@ -1,0 +1,119 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LabEvent, RunResultData, SimEvent } from '../../../src-shared/contract';
+import { LabClient } from '../../../src-shared/rpc';
+import { LabEngine } from '../lab-engine';
+import { LabServer } from '../lab-server';
+import { MemoryTransport } from '../memory-transport';
+import { lineOf } from './testing';
+
+const template = fs.readFileSync(path.join(import.meta.dirname, 'fixtures/minimal-miniport.c'), 'utf8');
+const LIFECYCLE = { name: 'lifecycle', steps: [{ step: 'load' as const }, { step: 'add-device' as const }, { step: 'restart' as const }, { step: 'pause' as const }, { step: 'halt' as const }, { step: 'unload' as const }] };
+
+let engine: LabEngine;
+let client: LabClient;
+const statuses: Array<Extract<LabEvent, { kind: 'run.status' }>> = [];
+const simEvents = new Map<string, SimEvent[]>();
+
+beforeAll(async () => {
+  engine = new LabEngine({ host: 'memory', heartbeatMs: 0 });
+  client = await LabClient.connect(new MemoryTransport(new LabServer(engine)));
+  client.onEvents((events) => {
+    for (const e of events) {
+      if (e.kind === 'run.status') statuses.push(e);
+      if (e.kind === 'run.events') simEvents.set(e.runId, [...(simEvents.get(e.runId) ?? []), ...e.events]);
+    }
+  });
+  await engine.builds.start();
+}, 120_000);
+afterAll(() => {
+  client.close();
+  engine.dispose();
+});
+
+function status(runId: string, state: string): Promise<Extract<LabEvent, { kind: 'run.status' }>> {
+  return new Promise((resolve, reject) => {
+    const deadline = setTimeout(() => reject(new Error(`${runId} never reached ${state}; saw ${JSON.stringify(statuses.filter((s) => s.runId === runId).map((s) => [s.state, s.reason]))}`)), 20_000);
+    const poll = setInterval(() => {
+      const found = statuses.find((s) => s.runId === runId && s.state === state);
+      if (found) {
+        clearInterval(poll);
+        clearTimeout(deadline);
+        statuses.splice(statuses.indexOf(found), 1);
+        resolve(found);
+      }
+    }, 5);
+  });
+}
+
+describe('runs through the contract, in a session worker', () => {
+  it('builds, runs the scenario, streams every event and reports the result', async () => {
+    const { runId, build } = await client.call('run.start', { files: { 'driver.c': template }, scenario: LIFECYCLE });
+    expect(build.ok).toBe(true);
+    const finished = await status(runId!, 'finished');
+    const result = finished.result as RunResultData;
+    expect(result.result).toBe('clean');
+    expect(result.adapters[0]!.history).toEqual(['Halted', 'Initializing', 'Paused', 'Restarting', 'Running', 'Pausing', 'Paused', 'Halted']);
+    const events = simEvents.get(runId!)!;
+    expect(events[0]!.kind).toBe('run.started');
+    expect(events[events.length - 1]!.kind).toBe('run.finished');
+  });
+
+  it('refuses to run a driver that does not build, with the diagnostics', async () => {
+    const { runId, build } = await client.call('run.start', { files: { 'driver.c': template.replace('return NDIS_STATUS_SUCCESS;', 'return NDIS_STATUS_SUCESS;') } });
+    expect(runId).toBeNull();
+    expect(build.ok).toBe(false);
+    expect(build.diagnostics[0]!.message).toContain('NDIS_STATUS_SUCESS');
+  });
+
+  it('starts paused, steps one event at a time, then resumes to the end', async () => {
+    const { runId } = await client.call('run.start', { files: { 'driver.c': template }, scenario: LIFECYCLE, paused: true });
+    await status(runId!, 'paused');
+    const before = simEvents.get(runId!)?.length ?? 0;
+    await client.call('run.control', { runId: runId!, action: 'step', events: 3 });
+    await status(runId!, 'paused');
+    const after = simEvents.get(runId!)!.length;
+    expect(after - before).toBe(3);
+    await client.call('run.control', { runId: runId!, action: 'resume' });
+    expect((await status(runId!, 'finished')).result!.result).toBe('clean');
+  });
+
+  it('stops at a breakpoint on an NDIS function, and on the source line that calls NDIS', async () => {
+    const { runId } = await client.call('run.start', {
+      files: { 'driver.c': template },
+      scenario: LIFECYCLE,
+      breakpoints: { apis: ['NdisMRegisterMiniportDriver'], lines: [] },
+    });
+    const first = await status(runId!, 'paused');
+    expect(first.reason).toBe(`breakpoint: NdisMRegisterMiniportDriver at driver.c:${lineOf(template, 'return NdisMRegisterMiniportDriver')}`);
+    // Nothing of the call has happened yet: the trace has no NdisMRegisterMiniportDriver event.
+    expect(simEvents.get(runId!)!.some((e) => e.kind === 'ndis.call')).toBe(false);
+    const line = lineOf(template, 'return NdisMSetMiniportAttributes');
+    await client.call('run.breakpoints', { runId: runId!, breakpoints: { apis: [], lines: [{ file: 'driver.c', line }] } });
+    await client.call('run.control', { runId: runId!, action: 'resume' });
+    expect((await status(runId!, 'paused')).reason).toBe(`breakpoint: NdisMSetMiniportAttributes at driver.c:${line}`);
+    await client.call('run.breakpoints', { runId: runId!, breakpoints: { apis: [], lines: [] } });
+    await client.call('run.control', { runId: runId!, action: 'resume' });
+    await status(runId!, 'finished');
+  });
+
+  it('stops a run at any moment, also while it is paused', async () => {
+    const { runId } = await client.call('run.start', { files: { 'driver.c': template }, scenario: LIFECYCLE, paused: true });
+    await status(runId!, 'paused');
+    await client.call('run.control', { runId: runId!, action: 'stop' });
+    expect((await status(runId!, 'stopped')).reason).toBe('stopped on request');
+  });
+
+  it('the wall-clock watchdog stops a driver that keeps calling NDIS forever, within 2 s', async () => {
+    const spinning = template.replace(
+      '    TheAdapter.Handle = MiniportAdapterHandle;',
+      '    TheAdapter.Handle = MiniportAdapterHandle;\n    for (;;) { NdisMPauseComplete(MiniportAdapterHandle); }',
+    );
+    const started = performance.now();
+    const { runId } = await client.call('run.start', { files: { 'driver.c': spinning }, scenario: LIFECYCLE });
+    const end = await Promise.race([status(runId!, 'finished'), status(runId!, 'failed')]);
+    expect(performance.now() - started).toBeLessThan(8000);
+    expect(end.state === 'failed' ? end.reason : end.result?.bugcheck?.rule).toBeTruthy();
+  });
+});

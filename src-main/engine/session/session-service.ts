@@ -1,0 +1,138 @@
+import type { Worker } from 'node:worker_threads';
+import type { RunResultData, RunState } from '../../../src-shared/contract/run';
+import type { Breakpoints } from './run-control';
+import { createControlBuffers, RunController, RunState as SharedState } from './run-control';
+import type { FromSessionWorker, WorkerRun } from './session-worker';
+import { startWorker } from '../worker-entry';
+import type { SimEvent } from '../../../src-shared/contract/sim-events';
+
+export interface SessionServiceEvents {
+  onEvents(runId: string, events: SimEvent[]): void;
+  onStatus(runId: string, state: RunState, detail: { reason?: string; result?: RunResultData }): void;
+}
+
+interface ActiveRun {
+  worker: Worker;
+  controller: RunController;
+  state: RunState;
+  watchdog: ReturnType<typeof setInterval>;
+  done: Promise<RunResultData | undefined>;
+}
+
+/** A run that makes no NDIS call for this long while running is stopped (the wall-clock watchdog). */
+const WALL_WATCHDOG_MS = 2000;
+
+/** Runs drivers in session workers, one worker per run, and relays their events and control. */
+export class SessionService {
+  private readonly runs = new Map<string, ActiveRun>();
+  private nextRun = 1;
+
+  constructor(private readonly events: SessionServiceEvents) {}
+
+  start(run: WorkerRun, options: { breakpoints?: Breakpoints; paused?: boolean } = {}): { runId: string; done: Promise<RunResultData | undefined> } {
+    const runId = `run-${this.nextRun++}`;
+    const buffers = createControlBuffers();
+    const controller = new RunController(buffers);
+    if (options.breakpoints) controller.setBreakpoints(options.breakpoints);
+    if (options.paused) controller.step(1);
+    const worker = startWorker('session/session-worker', { workerData: { run, buffers } });
+    let resolveDone!: (result: RunResultData | undefined) => void;
+    const done = new Promise<RunResultData | undefined>((resolve) => (resolveDone = resolve));
+    let lastBeat = controller.heartbeat;
+    let lastProgress = performance.now();
+    // The watchdog counts from the moment the driver runs, not while the worker starts up.
+    let armed = false;
+    const active: ActiveRun = {
+      worker,
+      controller,
+      state: 'running',
+      done,
+      watchdog: setInterval(() => {
+        const beat = controller.heartbeat;
+        if (!armed || beat !== lastBeat || controller.state !== SharedState.Running) {
+          lastBeat = beat;
+          lastProgress = performance.now();
+          return;
+        }
+        if (performance.now() - lastProgress > WALL_WATCHDOG_MS) {
+          this.finish(runId, 'failed', { reason: `watchdog: the driver ran ${WALL_WATCHDOG_MS / 1000} s of wall time without calling NDIS; the run was stopped` });
+          resolveDone(undefined);
+        }
+      }, 100),
+    };
+    this.runs.set(runId, active);
+    worker.on('message', (message: FromSessionWorker) => {
+      switch (message.type) {
+        case 'ready':
+          armed = true;
+          lastProgress = performance.now();
+          return;
+        case 'events':
+          return this.events.onEvents(runId, message.events);
+        case 'paused':
+          active.state = 'paused';
+          return this.events.onStatus(runId, 'paused', { reason: describePause(message.reason) });
+        case 'resumed':
+          active.state = 'running';
+          return this.events.onStatus(runId, 'running', {});
+        case 'finished':
+          this.finish(runId, 'finished', { result: message.result });
+          return resolveDone(message.result);
+        case 'stopped':
+          this.finish(runId, 'stopped', { reason: 'stopped on request' });
+          return resolveDone(undefined);
+        case 'failed':
+          this.finish(runId, 'failed', { reason: message.message });
+          return resolveDone(undefined);
+      }
+    });
+    worker.on('error', (error) => {
+      this.finish(runId, 'failed', { reason: `the session worker crashed: ${error.message}` });
+      resolveDone(undefined);
+    });
+    return { runId, done };
+  }
+
+  control(runId: string, action: 'pause' | 'resume' | 'step' | 'stop', events = 1): RunState {
+    const run = this.runs.get(runId);
+    if (!run) throw new Error(`no active run ${runId}`);
+    if (action === 'pause') run.controller.pause();
+    else if (action === 'resume') run.controller.resume();
+    else if (action === 'step') run.controller.step(events);
+    else run.controller.stop();
+    return run.state;
+  }
+
+  setBreakpoints(runId: string, breakpoints: Breakpoints): void {
+    const run = this.runs.get(runId);
+    if (!run) throw new Error(`no active run ${runId}`);
+    run.controller.setBreakpoints(breakpoints);
+  }
+
+  stateOf(runId: string): RunState | undefined {
+    return this.runs.get(runId)?.state;
+  }
+
+  async dispose(): Promise<void> {
+    for (const [runId, run] of this.runs) {
+      clearInterval(run.watchdog);
+      this.runs.delete(runId);
+      await run.worker.terminate();
+    }
+  }
+
+  private finish(runId: string, state: RunState, detail: { reason?: string; result?: RunResultData }): void {
+    const run = this.runs.get(runId);
+    if (!run) return;
+    this.runs.delete(runId);
+    clearInterval(run.watchdog);
+    run.state = state;
+    void run.worker.terminate();
+    this.events.onStatus(runId, state, detail);
+  }
+}
+
+function describePause(reason: { kind: string; api?: string; site?: { file: string; line: number } }): string {
+  if (reason.kind === 'breakpoint') return `breakpoint: ${reason.api}${reason.site ? ` at ${reason.site.file}:${reason.site.line}` : ''}`;
+  return reason.kind === 'step' ? 'step' : 'paused';
+}

@@ -1,0 +1,58 @@
+// One run = one worker: the driver's wasm and the simulator run here, synchronously, so the engine
+// thread stays free; events go out in batches, control comes in through shared memory.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { SimEvent } from '../../../src-shared/contract/sim-events';
+import { RunGate, RunStopped, type ControlBuffers, type PauseReason } from './run-control';
+import { runDriver, type RunOptions } from './run-driver';
+
+export type WorkerRun = Omit<RunOptions, 'onEvent' | 'beforeCall'>;
+
+export type FromSessionWorker =
+  | { type: 'ready' }
+  | { type: 'events'; events: SimEvent[] }
+  | { type: 'paused'; reason: PauseReason }
+  | { type: 'resumed' }
+  | { type: 'finished'; result: ReturnType<typeof runDriver>['result'] }
+  | { type: 'stopped' }
+  | { type: 'failed'; message: string };
+
+if (!parentPort) throw new Error('session-worker must run as a worker thread');
+const port = parentPort;
+const { run, buffers } = workerData as { run: WorkerRun; buffers: ControlBuffers };
+
+const BATCH = 512;
+let batch: SimEvent[] = [];
+const flush = (): void => {
+  if (batch.length === 0) return;
+  port.postMessage({ type: 'events', events: batch } satisfies FromSessionWorker);
+  batch = [];
+};
+const gate = new RunGate(
+  buffers,
+  (reason) => {
+    flush();
+    port.postMessage({ type: 'paused', reason } satisfies FromSessionWorker);
+  },
+  () => port.postMessage({ type: 'resumed' } satisfies FromSessionWorker),
+);
+
+try {
+  port.postMessage({ type: 'ready' } satisfies FromSessionWorker);
+  const { result } = runDriver({
+    ...run,
+    onEvent(event) {
+      batch.push(event);
+      if (batch.length >= BATCH) flush();
+      gate.afterEvent();
+    },
+    beforeCall: (api, site) => gate.beforeCall(api, site),
+  });
+  flush();
+  port.postMessage({ type: 'finished', result } satisfies FromSessionWorker);
+} catch (error) {
+  flush();
+  if (error instanceof RunStopped) port.postMessage({ type: 'stopped' } satisfies FromSessionWorker);
+  else port.postMessage({ type: 'failed', message: error instanceof Error ? error.message : String(error) } satisfies FromSessionWorker);
+} finally {
+  gate.finished();
+}

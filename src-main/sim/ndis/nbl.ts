@@ -1,0 +1,1043 @@
+import { BugCheck, hex } from '../kernel/bugcheck';
+import { TICKS_PER_MILLISECOND } from '../kernel/clock';
+import { DISPATCH_LEVEL } from '../kernel/irql';
+import type { Session } from '../session/session';
+import type { SourceSite } from '../session/source-site';
+import { addAdapterChecks, adapterOf, adapters, type Adapter } from './adapter';
+import { driverState } from './driver';
+import { args, defineImports } from './imports';
+import { scenarioHooks } from './scenario-hooks';
+import { K } from './status';
+
+/**
+ * NET_BUFFER_LIST / NET_BUFFER / MDL objects and the data path, with an ownership ledger.
+ *
+ * Every NBL, NB and MDL lives in the driver's memory with the LAYOUTS fields, so the driver reads
+ * and writes them like on Windows; the ledger of who owns each one (the driver, or NDIS and the
+ * protocols above) is kept here, outside the driver's reach. Ownership moves:
+ *  - send: NDIS builds frames in its own pool and calls MiniportSendNetBufferLists; the driver owns
+ *    them until NdisMSendNetBufferListsComplete hands each back exactly once;
+ *  - receive: NdisMIndicateReceiveNetBufferLists without NDIS_RECEIVE_FLAGS_RESOURCES gives the
+ *    driver's NBLs to NDIS until NDIS calls MiniportReturnNetBufferLists (from a DPC shortly after);
+ *    with the flag NDIS copies and the driver owns them again when the call returns.
+ * Objects allocated for an adapter are NDIS storage here and are listed by the halt / init-failure
+ * checks; objects allocated with the driver handle (or NULL) are charged to the driver, so the
+ * driver-level leak checks (DriverEntry failure, unload) see them.
+ */
+
+const TAG_NBL = 0x4c424e4e; // 'NNBL'
+const TAG_SEND = 0x444e5353; // 'SSND'
+/** How long the protocols above keep an indicated NBL before NDIS returns it. */
+const RETURN_DELAY_TICKS = TICKS_PER_MILLISECOND;
+/** NBLs per MiniportSendNetBufferLists call. */
+const SEND_BATCH = 8;
+const PAGE_SIZE = 4096;
+const ALIGN = 8; // MEMORY_ALLOCATION_ALIGNMENT on a 32-bit target
+const MAX_CHAIN = 1_000_000;
+
+type Origin = 'driver' | 'ndis-send';
+
+interface PoolRecord {
+  handle: number;
+  kind: 'NBL' | 'NB';
+  adapter?: Adapter;
+  api: string;
+  site?: SourceSite;
+  allocateNetBuffer: boolean;
+  contextSize: number;
+  live: boolean;
+}
+
+interface NblRecord {
+  address: number;
+  origin: Origin;
+  pool?: PoolRecord;
+  adapter?: Adapter;
+  api: string;
+  site?: SourceSite;
+  /** NB allocated together with the NBL (freed with it). */
+  ownNb?: number;
+  /** Who holds it now. */
+  holder: 'driver' | 'ndis';
+  live: boolean;
+  freedAt?: SourceSite;
+  indicatedAt?: SourceSite;
+  /** Context blocks NDIS allocated for it. */
+  contexts: number[];
+  /** NDIS send NBLs: the storage NDIS built, freed on completion. */
+  sendStorage?: number[];
+  completedAt?: SourceSite;
+  sequence?: number;
+}
+
+interface NbRecord {
+  address: number;
+  pool?: PoolRecord;
+  adapter?: Adapter;
+  api: string;
+  site?: SourceSite;
+  live: boolean;
+  /** Set for an NB allocated with its NBL (NdisAllocateNetBufferAndNetBufferList). */
+  nbl?: number;
+}
+
+interface MdlRecord {
+  address: number;
+  adapter?: Adapter;
+  api: string;
+  site?: SourceSite;
+  live: boolean;
+  /** MDL and buffer NDIS added in NdisRetreatNetBufferDataStart. */
+  retreatBuffer?: number;
+}
+
+interface PendingReturn {
+  adapter: Adapter;
+  nbls: number[];
+  entry: ReturnType<Session['kernel']['scheduler']['at']>;
+  done: boolean;
+}
+
+interface NblState {
+  pools: Map<number, PoolRecord>;
+  nbls: Map<number, NblRecord>;
+  nbs: Map<number, NbRecord>;
+  mdls: Map<number, MdlRecord>;
+  returns: PendingReturn[];
+  sendSequence: number;
+  ndisPool: number;
+  protocolHandle: number;
+}
+
+function nblState(session: Session): NblState {
+  return session.state<NblState>('nbl', () => ({
+    pools: new Map(),
+    nbls: new Map(),
+    nbs: new Map(),
+    mdls: new Map(),
+    returns: [],
+    sendSequence: 0,
+    ndisPool: session.newHandle(),
+    protocolHandle: session.newHandle(),
+  }));
+}
+
+function shortSite(site: SourceSite | undefined): { file: string; line: number } | undefined {
+  return site ? { file: site.file, line: site.line } : undefined;
+}
+
+function at(site: SourceSite | undefined): string {
+  return site ? ` at ${site.file}:${site.line}` : '';
+}
+
+function siteFieldsOf(site: SourceSite | undefined): { file?: string; line?: number } {
+  return site ? { file: site.file, line: site.line } : {};
+}
+
+/** The adapter an NdisHandle names (undefined for the driver handle or NULL). */
+function ownerOf(session: Session, handle: number, api: string): { adapter?: Adapter } {
+  if (handle === 0) return {};
+  const adapter = adapters(session).get(handle);
+  if (adapter) {
+    if (adapter.state === 'Halted') session.violation('HALT-AFTER', `${api}: adapter ${adapter.name} has been halted; its handle is no longer valid`);
+    return { adapter };
+  }
+  if (driverState(session).registrations.some((r) => r.handle === handle)) return {};
+  throw new BugCheck(0x7c, [0x21, handle, 0, 0], `${api}: NdisHandle ${hex(handle)} is neither a miniport adapter handle nor the miniport driver handle`, 'BAD-HANDLE', session.site());
+}
+
+/** Storage for an object: NDIS's for an adapter's object, charged to the driver otherwise. */
+function storage(session: Session, size: number, api: string, adapter: Adapter | undefined, tag = TAG_NBL): number {
+  return session.pool.allocate(size, tag, api, adapter ? 'ndis' : 'driver', shortSite(session.site()));
+}
+
+function describe(kind: string, r: { api: string; site?: SourceSite }): string {
+  return `${kind} from ${r.api}${at(r.site)}`;
+}
+
+// --- MDLs ------------------------------------------------------------------------------------------
+
+function mdlSize(session: Session, va: number, length: number): number {
+  const pages = Math.max(1, Math.ceil(((va & (PAGE_SIZE - 1)) + length) / PAGE_SIZE));
+  return session.memory.sizeOf('MDL') + 4 * pages;
+}
+
+function buildMdl(session: Session, api: string, va: number, length: number, adapter: Adapter | undefined, nonPaged: boolean): number {
+  const m = session.memory;
+  if (va !== 0 && length > 0 && va + length > m.size) session.labStop('MDL-RANGE', `${api}: the buffer ${hex(va)} + ${length} bytes lies outside the driver's memory`);
+  const size = mdlSize(session, va, length);
+  const mdl = storage(session, size, api, adapter);
+  if (mdl === 0) return 0;
+  m.setField('MDL', mdl, 'Next', 0);
+  m.setField('MDL', mdl, 'Size', size);
+  m.setField('MDL', mdl, 'MdlFlags', K.MDL_ALLOCATED_FIXED_SIZE | (nonPaged ? K.MDL_SOURCE_IS_NONPAGED_POOL : 0));
+  m.setField('MDL', mdl, 'Process', 0);
+  m.setField('MDL', mdl, 'MappedSystemVa', nonPaged ? va : 0);
+  m.setField('MDL', mdl, 'StartVa', va & ~(PAGE_SIZE - 1));
+  m.setField('MDL', mdl, 'ByteCount', length);
+  m.setField('MDL', mdl, 'ByteOffset', va & (PAGE_SIZE - 1));
+  const site = session.site();
+  nblState(session).mdls.set(mdl, { address: mdl, api, live: true, ...(adapter ? { adapter } : {}), ...(site ? { site } : {}) });
+  return mdl;
+}
+
+function freeMdl(session: Session, api: string, mdl: number): void {
+  const record = nblState(session).mdls.get(mdl);
+  if (!record || !record.live) {
+    session.labStop('MDL-FREE', `${api}(${hex(mdl)}): ${record ? 'the MDL was freed already' : 'not an MDL allocated with NdisAllocateMdl or IoAllocateMdl'}`);
+  }
+  record.live = false;
+  if (record.retreatBuffer) session.pool.release(record.retreatBuffer);
+  session.pool.release(mdl);
+}
+
+/** The system address of an MDL's buffer (MmGetSystemAddressForMdlSafe: the lab maps 1:1). */
+function mdlVa(session: Session, mdl: number): number {
+  const m = session.memory;
+  return (m.field('MDL', mdl, 'StartVa') + m.field('MDL', mdl, 'ByteOffset')) >>> 0;
+}
+
+// --- NET_BUFFER data --------------------------------------------------------------------------------
+
+/** The MDL and offset holding byte `offset` of an MDL chain, or undefined past its end. */
+function locate(session: Session, chain: number, offset: number): { mdl: number; offset: number } | undefined {
+  const m = session.memory;
+  let mdl = chain;
+  let remaining = offset;
+  for (let guard = 0; mdl !== 0 && guard < MAX_CHAIN; guard++) {
+    const count = m.field('MDL', mdl, 'ByteCount');
+    if (remaining < count) return { mdl, offset: remaining };
+    remaining -= count;
+    mdl = m.field('MDL', mdl, 'Next');
+  }
+  if (remaining === 0 && mdl === 0) return undefined;
+  return undefined;
+}
+
+/** `length` bytes of an NB's data from `offset` (relative to the data start), or fewer if the MDLs end. */
+function readNb(session: Session, nb: number, offset: number, length: number): Uint8Array {
+  const m = session.memory;
+  const out: number[] = [];
+  const dataOffset = m.field('NET_BUFFER', nb, 'DataOffset');
+  let place = locate(session, m.field('NET_BUFFER', nb, 'MdlChain'), dataOffset + offset);
+  while (place && out.length < length) {
+    const count = m.field('MDL', place.mdl, 'ByteCount');
+    const take = Math.min(count - place.offset, length - out.length);
+    out.push(...m.read(mdlVa(session, place.mdl) + place.offset, take));
+    const next = m.field('MDL', place.mdl, 'Next');
+    place = next === 0 ? undefined : { mdl: next, offset: 0 };
+  }
+  return Uint8Array.from(out);
+}
+
+function writeNb(session: Session, nb: number, offset: number, data: Uint8Array): number {
+  const m = session.memory;
+  let written = 0;
+  const dataOffset = m.field('NET_BUFFER', nb, 'DataOffset');
+  let place = locate(session, m.field('NET_BUFFER', nb, 'MdlChain'), dataOffset + offset);
+  while (place && written < data.length) {
+    const count = m.field('MDL', place.mdl, 'ByteCount');
+    const take = Math.min(count - place.offset, data.length - written);
+    m.write(mdlVa(session, place.mdl) + place.offset, data.subarray(written, written + take));
+    written += take;
+    const next = m.field('MDL', place.mdl, 'Next');
+    place = next === 0 ? undefined : { mdl: next, offset: 0 };
+  }
+  return written;
+}
+
+/** Sets CurrentMdl / CurrentMdlOffset from DataOffset, as NDIS keeps them. */
+function syncCurrentMdl(session: Session, nb: number): void {
+  const m = session.memory;
+  const place = locate(session, m.field('NET_BUFFER', nb, 'MdlChain'), m.field('NET_BUFFER', nb, 'DataOffset'));
+  m.setField('NET_BUFFER', nb, 'CurrentMdl', place?.mdl ?? 0);
+  m.setField('NET_BUFFER', nb, 'CurrentMdlOffset', place?.offset ?? 0);
+}
+
+function initNb(session: Session, nb: number, pool: number, mdlChain: number, dataOffset: number, dataLength: number): void {
+  const m = session.memory;
+  m.setField('NET_BUFFER', nb, 'Next', 0);
+  m.setField('NET_BUFFER', nb, 'MdlChain', mdlChain);
+  m.setField('NET_BUFFER', nb, 'DataOffset', dataOffset);
+  m.setField('NET_BUFFER', nb, 'DataLength', dataLength);
+  m.setField('NET_BUFFER', nb, 'NdisPoolHandle', pool);
+  syncCurrentMdl(session, nb);
+}
+
+function nbsOf(session: Session, nbl: number): number[] {
+  const out: number[] = [];
+  let nb = session.memory.field('NET_BUFFER_LIST', nbl, 'FirstNetBuffer');
+  for (let guard = 0; nb !== 0 && guard < 4096; guard++) {
+    out.push(nb);
+    nb = session.memory.field('NET_BUFFER', nb, 'Next');
+  }
+  return out;
+}
+
+function headHex(bytes: Uint8Array, n = 32): string {
+  return [...bytes.subarray(0, n)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// --- NBL allocation ---------------------------------------------------------------------------------
+
+function checkContextSizes(session: Session, api: string, contextSize: number, backFill: number): void {
+  if (contextSize % ALIGN !== 0 || backFill % ALIGN !== 0) {
+    session.labStop('NBL-CONTEXT', `${api}: ContextSize (${contextSize}) and ContextBackFill (${backFill}) must be multiples of MEMORY_ALLOCATION_ALIGNMENT (${ALIGN})`);
+  }
+}
+
+/** A context block (NET_BUFFER_LIST_CONTEXT header + data) pushed onto an NBL's context chain. */
+function pushContext(session: Session, nbl: NblRecord, contextSize: number, backFill: number, api: string): boolean {
+  const m = session.memory;
+  const total = contextSize + backFill;
+  if (total === 0) return true;
+  const block = storage(session, m.sizeOf('NET_BUFFER_LIST_CONTEXT') + total, api, nbl.adapter);
+  if (block === 0) return false;
+  m.setField('NET_BUFFER_LIST_CONTEXT', block, 'Next', m.field('NET_BUFFER_LIST', nbl.address, 'Context'));
+  m.setField('NET_BUFFER_LIST_CONTEXT', block, 'Size', total);
+  m.setField('NET_BUFFER_LIST_CONTEXT', block, 'Offset', backFill);
+  m.setField('NET_BUFFER_LIST', nbl.address, 'Context', block);
+  nbl.contexts.push(block);
+  return true;
+}
+
+function poolOf(session: Session, handle: number, api: string, kind: PoolRecord['kind']): PoolRecord | undefined {
+  const pool = nblState(session).pools.get(handle);
+  if (pool && pool.live && pool.kind === kind) return pool;
+  const why = handle === 0 ? 'is NULL (was a failed pool allocation ignored?)' : pool ? (pool.live ? `is a ${pool.kind} pool, not a${kind === 'NB' ? ' NET_BUFFER' : 'n NBL'} pool` : `was freed${at(pool.site)}`) : 'was never returned by a pool allocation';
+  session.violation('INIT-POOL', `${api}: pool handle ${hex(handle)} ${why}`);
+  return undefined;
+}
+
+function allocateNbl(session: Session, api: string, poolHandle: number, contextSize: number, backFill: number, withNb?: { mdl: number; offset: number; length: number }): number {
+  const pool = poolOf(session, poolHandle, api, 'NBL');
+  if (!pool) return 0;
+  checkContextSizes(session, api, contextSize, backFill);
+  if (withNb && !pool.allocateNetBuffer) {
+    session.labStop('NBL-POOL', `${api}: the pool${at(pool.site)} was allocated with fAllocateNetBuffer FALSE; NdisAllocateNetBufferAndNetBufferList needs a pool with fAllocateNetBuffer TRUE`);
+  }
+  const m = session.memory;
+  const nbl = storage(session, m.sizeOf('NET_BUFFER_LIST'), api, pool.adapter);
+  if (nbl === 0) return 0;
+  m.setField('NET_BUFFER_LIST', nbl, 'NdisPoolHandle', poolHandle);
+  const site = session.site();
+  const record: NblRecord = { address: nbl, origin: 'driver', pool, api, holder: 'driver', live: true, contexts: [], ...(pool.adapter ? { adapter: pool.adapter } : {}), ...(site ? { site } : {}) };
+  if (!pushContext(session, record, contextSize, backFill, api)) {
+    session.pool.release(nbl);
+    return 0;
+  }
+  if (withNb) {
+    const nb = storage(session, m.sizeOf('NET_BUFFER'), api, pool.adapter);
+    if (nb === 0) {
+      for (const c of record.contexts) session.pool.release(c);
+      session.pool.release(nbl);
+      return 0;
+    }
+    initNb(session, nb, poolHandle, withNb.mdl, withNb.offset, withNb.length);
+    m.setField('NET_BUFFER_LIST', nbl, 'FirstNetBuffer', nb);
+    record.ownNb = nb;
+    nblState(session).nbs.set(nb, { address: nb, api, live: true, nbl, ...(pool.adapter ? { adapter: pool.adapter } : {}), ...(site ? { site } : {}) });
+  }
+  nblState(session).nbls.set(nbl, record);
+  return nbl;
+}
+
+function ownershipStop(session: Session, api: string, nbl: number, record: NblRecord | undefined, expectation: string): never {
+  let why: string;
+  if (!record) why = 'it is not a NET_BUFFER_LIST allocated by NDIS';
+  else if (!record.live) why = record.origin === 'ndis-send' ? `it was completed already${at(record.completedAt)}` : `it was freed${at(record.freedAt)}`;
+  else if (record.origin === 'ndis-send') why = `it is a send NBL NDIS passed to MiniportSendNetBufferLists${record.completedAt ? '' : ' (owned by the protocol that sent it)'}`;
+  else if (record.holder === 'ndis') why = `NDIS owns it: it was indicated${at(record.indicatedAt)} and MiniportReturnNetBufferLists has not returned it yet`;
+  else why = `it was allocated by the driver with ${record.api}${at(record.site)}`;
+  session.labStop('NBL-OWNERSHIP', `${api}: NBL ${hex(nbl)}: ${why}; ${expectation}`);
+}
+
+function freeNbl(session: Session, nbl: number): void {
+  const api = 'NdisFreeNetBufferList';
+  const state = nblState(session);
+  const record = state.nbls.get(nbl);
+  if (!record || !record.live || record.origin !== 'driver' || record.holder !== 'driver') {
+    ownershipStop(session, api, nbl, record, 'a driver frees only NBLs it allocated and currently owns');
+  }
+  for (const c of record.contexts) session.pool.release(c);
+  record.contexts = [];
+  if (record.ownNb !== undefined) {
+    const nb = state.nbs.get(record.ownNb);
+    if (nb) nb.live = false;
+    session.pool.release(record.ownNb);
+  }
+  record.live = false;
+  const site = session.site();
+  if (site) record.freedAt = site;
+  session.pool.release(nbl);
+}
+
+function walkChain(session: Session, api: string, first: number): number[] {
+  const chain: number[] = [];
+  const seen = new Set<number>();
+  let nbl = first;
+  while (nbl !== 0) {
+    if (seen.has(nbl)) session.labStop('NBL-CHAIN', `${api}: the NBL chain loops back to ${hex(nbl)}`);
+    if (chain.length >= MAX_CHAIN) session.labStop('NBL-CHAIN', `${api}: the NBL chain has more than ${MAX_CHAIN} entries`);
+    seen.add(nbl);
+    chain.push(nbl);
+    const record = nblState(session).nbls.get(nbl);
+    if (!record || !record.live) return chain; // reported by the caller before Next is trusted
+    nbl = session.memory.field('NET_BUFFER_LIST', nbl, 'Next');
+  }
+  return chain;
+}
+
+// --- the send path ----------------------------------------------------------------------------------
+
+function buildSendNbl(session: Session, adapter: Adapter, bytes: number): number {
+  const state = nblState(session);
+  const m = session.memory;
+  const api = 'MiniportSendNetBufferLists';
+  const sequence = ++state.sendSequence;
+  const frame = new Uint8Array(bytes);
+  frame.set([0x02, 0x4c, 0x41, 0x42, 0x00, 0x02, 0x02, 0x4c, 0x41, 0x42, 0x00, 0x01, 0x88, 0xb5]);
+  for (let i = 14; i < bytes; i++) frame[i] = session.kernel.rng.nextU32() & 0xff;
+  if (bytes >= 18) frame.set([(sequence >>> 24) & 0xff, (sequence >>> 16) & 0xff, (sequence >>> 8) & 0xff, sequence & 0xff], 14);
+  const alloc = (size: number) => session.pool.allocate(size, TAG_SEND, api, 'ndis');
+  const data = alloc(bytes);
+  const mdl = alloc(mdlSize(session, data, bytes));
+  const nb = alloc(m.sizeOf('NET_BUFFER'));
+  const nbl = alloc(m.sizeOf('NET_BUFFER_LIST'));
+  if (!data || !mdl || !nb || !nbl) {
+    for (const a of [data, mdl, nb, nbl]) if (a) session.pool.release(a);
+    throw new Error(`NDIS ran out of memory building send NBLs for ${adapter.name} (the driver still holds ${outstandingSends(session, adapter).length} sends)`);
+  }
+  m.write(data, frame);
+  m.setField('MDL', mdl, 'Size', mdlSize(session, data, bytes));
+  m.setField('MDL', mdl, 'MdlFlags', K.MDL_SOURCE_IS_NONPAGED_POOL | K.MDL_ALLOCATED_FIXED_SIZE);
+  m.setField('MDL', mdl, 'MappedSystemVa', data);
+  m.setField('MDL', mdl, 'StartVa', data & ~(PAGE_SIZE - 1));
+  m.setField('MDL', mdl, 'ByteOffset', data & (PAGE_SIZE - 1));
+  m.setField('MDL', mdl, 'ByteCount', bytes);
+  initNb(session, nb, state.ndisPool, mdl, 0, bytes);
+  m.setField('NET_BUFFER_LIST', nbl, 'FirstNetBuffer', nb);
+  m.setField('NET_BUFFER_LIST', nbl, 'NdisPoolHandle', state.ndisPool);
+  m.setField('NET_BUFFER_LIST', nbl, 'SourceHandle', state.protocolHandle);
+  state.nbls.set(nbl, { address: nbl, origin: 'ndis-send', adapter, api, holder: 'driver', live: true, contexts: [], sendStorage: [data, mdl, nb, nbl], sequence });
+  return nbl;
+}
+
+function outstandingSends(session: Session, adapter: Adapter): NblRecord[] {
+  return [...nblState(session).nbls.values()].filter((r) => r.live && r.origin === 'ndis-send' && r.adapter === adapter);
+}
+
+function indicatedNbls(session: Session, adapter: Adapter): NblRecord[] {
+  return [...nblState(session).nbls.values()].filter((r) => r.live && r.origin === 'driver' && r.holder === 'ndis' && r.adapter === adapter);
+}
+
+/** The scenario's send step: NDIS (a protocol above) sends `count` frames of `bytes` bytes. */
+export function sendFrames(session: Session, adapter: Adapter, count: number, bytes: number): void {
+  if (adapter.state !== 'Running') throw new Error(`NDIS does not send on ${adapter.name}: it is ${adapter.state}, and sends go only to a Running adapter`);
+  const handler = adapter.registration.handlers.sendNetBufferLists;
+  for (let sent = 0; sent < count && adapter.state === 'Running'; ) {
+    const batch = Math.min(SEND_BATCH, count - sent);
+    const chain: number[] = [];
+    for (let i = 0; i < batch; i++) chain.push(buildSendNbl(session, adapter, bytes));
+    chain.forEach((nbl, i) => session.memory.setField('NET_BUFFER_LIST', nbl, 'Next', chain[i + 1] ?? 0));
+    session.emit({ kind: 'nbl', op: 'send', adapter: adapter.name, count: batch, detail: `${batch} × ${bytes}-byte frame(s)` });
+    session.callDriver('MiniportSendNetBufferLists', handler, [adapter.context, chain[0]!, K.NDIS_DEFAULT_PORT_NUMBER, K.NDIS_SEND_FLAGS_DISPATCH_LEVEL], DISPATCH_LEVEL, adapter.handle);
+    sent += batch;
+    session.kernel.runReady();
+    if (session.stopRule !== undefined) return;
+  }
+}
+
+function sendComplete(session: Session, handle: number, first: number): void {
+  const api = 'NdisMSendNetBufferListsComplete';
+  const adapter = adapterOf(session, handle, api);
+  if (first === 0) session.labStop('NBL-OWNERSHIP', `${api}: NetBufferLists is NULL`);
+  const state = nblState(session);
+  const chain = walkChain(session, api, first);
+  const records: NblRecord[] = [];
+  for (const nbl of chain) {
+    const record = state.nbls.get(nbl);
+    if (!record || !record.live || record.origin !== 'ndis-send') {
+      ownershipStop(session, api, nbl, record, 'NdisMSendNetBufferListsComplete returns only NBLs NDIS passed to MiniportSendNetBufferLists, each exactly once');
+    }
+    if (record.adapter !== adapter) {
+      session.labStop('NBL-OWNERSHIP', `${api}: NBL ${hex(nbl)} was sent to ${record.adapter?.name ?? 'another adapter'} but is completed with the handle of ${adapter.name}`);
+    }
+    records.push(record);
+  }
+  const site = session.site();
+  let failed = 0;
+  for (const record of records) {
+    const status = session.memory.field('NET_BUFFER_LIST', record.address, 'Status');
+    if (status === K.NDIS_STATUS_SUCCESS) {
+      for (const nb of nbsOf(session, record.address)) {
+        const length = session.memory.field('NET_BUFFER', nb, 'DataLength');
+        const frame = readNb(session, nb, 0, length);
+        session.emit({ kind: 'wire.frame', adapter: adapter.name, direction: 'tx', length: frame.length, head: headHex(frame) });
+      }
+    } else {
+      failed++;
+    }
+    record.live = false;
+    record.holder = 'ndis';
+    if (site) record.completedAt = site;
+    for (const a of record.sendStorage ?? []) session.pool.release(a);
+  }
+  const statuses = [...new Set(records.map((r) => session.memory.u32(r.address) && 0))]; // storage is freed: statuses were read above
+  void statuses;
+  session.emit({ kind: 'nbl', op: 'send-complete', adapter: adapter.name, count: records.length, ...(failed > 0 ? { detail: `${failed} dropped (completed with a failure status)` } : {}), ...siteFieldsOf(site) });
+}
+
+// --- the receive path -------------------------------------------------------------------------------
+
+function indicateReceive(session: Session, handle: number, first: number, count: number, flags: number): void {
+  const api = 'NdisMIndicateReceiveNetBufferLists';
+  const adapter = adapterOf(session, handle, api);
+  switch (adapter.state) {
+    case 'Running':
+    case 'Pausing':
+      break;
+    case 'Initializing':
+      session.violation('INIT-NO-DATA', `${api} while ${adapter.name} is Initializing: receives may be indicated only after NDIS has restarted the adapter`);
+      return;
+    case 'Paused':
+    case 'Restarting':
+      session.violation('ST-PAUSED-IO', `${api} while ${adapter.name} is ${adapter.state}: receives may be indicated only while Running (or still Pausing)`);
+      return;
+    default:
+      session.violation('HALT-AFTER', `${api} after ${adapter.name} was halted (${adapter.state})`);
+      return;
+  }
+  if (first === 0) session.labStop('NBL-OWNERSHIP', `${api}: NetBufferLists is NULL`);
+  const state = nblState(session);
+  const chain = walkChain(session, api, first);
+  const records: NblRecord[] = [];
+  for (const nbl of chain) {
+    const record = state.nbls.get(nbl);
+    if (!record || !record.live || record.origin !== 'driver' || record.holder !== 'driver') {
+      ownershipStop(session, api, nbl, record, 'a miniport indicates only NBLs it allocated from its own pools and currently owns');
+    }
+    if (nbsOf(session, nbl).length === 0) session.labStop('NBL-EMPTY', `${api}: NBL ${hex(nbl)} has no NET_BUFFER (FirstNetBuffer is NULL)`);
+    records.push(record);
+  }
+  if (count !== chain.length) {
+    session.labStop('NBL-COUNT', `${api}: NumberOfNetBufferLists is ${count} but the chain at NetBufferLists holds ${chain.length} NBL(s)`);
+  }
+  const site = session.site();
+  for (const record of records) {
+    for (const nb of nbsOf(session, record.address)) {
+      const length = session.memory.field('NET_BUFFER', nb, 'DataLength');
+      const frame = readNb(session, nb, 0, length);
+      if (frame.length < length) session.labStop('NB-MDL', `${api}: NET_BUFFER ${hex(nb)} claims DataOffset ${session.memory.field('NET_BUFFER', nb, 'DataOffset')} + DataLength ${length} bytes but its MDL chain holds less`);
+      session.emit({ kind: 'wire.frame', adapter: adapter.name, direction: 'rx', length: frame.length, head: headHex(frame) });
+    }
+  }
+  const resources = (flags & K.NDIS_RECEIVE_FLAGS_RESOURCES) !== 0;
+  session.emit({ kind: 'nbl', op: 'indicate', adapter: adapter.name, count: records.length, ...(resources ? { detail: 'NDIS_RECEIVE_FLAGS_RESOURCES: NDIS copies, the driver owns them again on return' } : {}), ...siteFieldsOf(site) });
+  if (resources) return;
+  for (const record of records) {
+    record.holder = 'ndis';
+    if (site) record.indicatedAt = site;
+  }
+  const pending: PendingReturn = {
+    adapter,
+    nbls: chain,
+    done: false,
+    entry: session.kernel.scheduler.at(session.now + RETURN_DELAY_TICKS, {
+      label: `NDIS returns ${chain.length} NBL(s) to ${adapter.name}`,
+      run: () => session.kernel.queueDpc({ label: `MiniportReturnNetBufferLists(${adapter.name})`, run: () => returnNbls(session, pending) }),
+    }),
+  };
+  state.returns.push(pending);
+}
+
+function returnNbls(session: Session, pending: PendingReturn): void {
+  if (pending.done) return;
+  pending.done = true;
+  const { adapter, nbls } = pending;
+  const state = nblState(session);
+  state.returns = state.returns.filter((p) => p !== pending);
+  if (adapter.state === 'Halted') return;
+  nbls.forEach((nbl, i) => session.memory.setField('NET_BUFFER_LIST', nbl, 'Next', nbls[i + 1] ?? 0));
+  for (const nbl of nbls) {
+    const record = state.nbls.get(nbl);
+    if (record) record.holder = 'driver';
+  }
+  session.emit({ kind: 'nbl', op: 'return', adapter: adapter.name, count: nbls.length });
+  session.callDriver('MiniportReturnNetBufferLists', adapter.registration.handlers.returnNetBufferLists, [adapter.context, nbls[0]!, K.NDIS_RETURN_FLAGS_DISPATCH_LEVEL], DISPATCH_LEVEL, adapter.handle);
+}
+
+// --- milestones --------------------------------------------------------------------------------------
+
+function adapterObjects(session: Session, adapter: Adapter): string[] {
+  const state = nblState(session);
+  const out: string[] = [];
+  for (const p of state.pools.values()) if (p.live && p.adapter === adapter) out.push(describe(`${p.kind} pool`, p));
+  for (const n of state.nbls.values()) if (n.live && n.origin === 'driver' && n.adapter === adapter) out.push(describe('NBL', n));
+  for (const b of state.nbs.values()) if (b.live && b.nbl === undefined && b.adapter === adapter) out.push(describe('NET_BUFFER', b));
+  for (const d of state.mdls.values()) if (d.live && d.adapter === adapter) out.push(describe('MDL', d));
+  return out;
+}
+
+function releaseAdapterObjects(session: Session, adapter: Adapter): void {
+  const state = nblState(session);
+  for (const n of state.nbls.values()) {
+    if (n.live && n.origin === 'driver' && n.adapter === adapter) {
+      n.live = false;
+      for (const c of n.contexts) session.pool.release(c);
+      session.pool.release(n.address);
+    }
+  }
+  for (const b of state.nbs.values()) if (b.live && b.adapter === adapter) ((b.live = false), session.pool.release(b.address));
+  for (const d of state.mdls.values()) if (d.live && d.adapter === adapter) ((d.live = false), session.pool.release(d.address));
+  for (const p of state.pools.values()) if (p.live && p.adapter === adapter) ((p.live = false), session.pool.release(p.handle));
+}
+
+function cancelReturns(session: Session, adapter: Adapter): void {
+  const state = nblState(session);
+  for (const p of state.returns) if (p.adapter === adapter) ((p.done = true), session.kernel.scheduler.cancel(p.entry));
+  state.returns = state.returns.filter((p) => p.adapter !== adapter);
+}
+
+function summary(list: string[]): string {
+  return list.slice(0, 8).join('; ') + (list.length > 8 ? `; and ${list.length - 8} more` : '');
+}
+
+addAdapterChecks({
+  beforePauseComplete(session, adapter) {
+    const sends = outstandingSends(session, adapter);
+    const indicated = indicatedNbls(session, adapter);
+    if (sends.length === 0 && indicated.length === 0) return;
+    const parts = [
+      sends.length > 0 && `${sends.length} send NBL(s) not yet completed with NdisMSendNetBufferListsComplete`,
+      indicated.length > 0 && `${indicated.length} indicated NBL(s) not yet returned by MiniportReturnNetBufferLists (first indicated${at(indicated[0]!.indicatedAt)})`,
+    ].filter(Boolean);
+    session.violation('ST-PAUSE-INCOMPLETE', `the pause of ${adapter.name} completed with ${parts.join(' and ')}; a pause completes only once the data path is quiet (return PENDING and call NdisMPauseComplete when the last one is back)`);
+  },
+  afterHalt(session, adapter) {
+    const indicated = indicatedNbls(session, adapter);
+    cancelReturns(session, adapter);
+    if (indicated.length > 0) {
+      session.violation('HALT-RCV-OUT', `MiniportHaltEx returned while ${indicated.length} indicated NBL(s) were still with NDIS (first indicated${at(indicated[0]!.indicatedAt)})`, {
+        ...(indicated[0]!.indicatedAt ? { site: indicated[0]!.indicatedAt } : {}),
+      });
+    }
+    for (const s of outstandingSends(session, adapter)) ((s.live = false), (s.sendStorage ?? []).forEach((a) => session.pool.release(a)));
+    const leaks = adapterObjects(session, adapter);
+    if (leaks.length > 0) session.violation('HALT-LEAK', `MiniportHaltEx returned with ${leaks.length} NDIS object(s) of the adapter still allocated: ${summary(leaks)}`);
+    releaseAdapterObjects(session, adapter);
+  },
+  afterInitFailure(session, adapter) {
+    cancelReturns(session, adapter);
+    const leaks = adapterObjects(session, adapter);
+    if (leaks.length > 0) session.violation('INIT-FAIL-LEAK', `MiniportInitializeEx failed with ${leaks.length} NDIS object(s) still allocated: ${summary(leaks)}`);
+    releaseAdapterObjects(session, adapter);
+  },
+});
+
+scenarioHooks.send = sendFrames;
+
+// --- imports -----------------------------------------------------------------------------------------
+
+function checkPoolHeader(session: Session, api: string, params: number, struct: 'NET_BUFFER_LIST_POOL_PARAMETERS' | 'NET_BUFFER_POOL_PARAMETERS', revision: number, size: number, sizeName: string): boolean {
+  const m = session.memory;
+  const type = m.field(struct, params, 'Header.Type');
+  const rev = m.field(struct, params, 'Header.Revision');
+  const sz = m.field(struct, params, 'Header.Size');
+  if (type === K.NDIS_OBJECT_TYPE_DEFAULT && rev === revision && sz >= size) return true;
+  session.violation('INIT-POOL', `${api}: the ${struct} header is Type 0x${type.toString(16)} / Revision ${rev} / Size ${sz}; it must be NDIS_OBJECT_TYPE_DEFAULT (0x80) / ${revision} / ${sizeName} (${size})`);
+  return false;
+}
+
+function allocatePool(session: Session, api: string, ndisHandle: number, params: number, kind: PoolRecord['kind']): number {
+  const m = session.memory;
+  const ok =
+    kind === 'NBL'
+      ? checkPoolHeader(session, api, params, 'NET_BUFFER_LIST_POOL_PARAMETERS', K.NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1, K.NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1, 'NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1')
+      : checkPoolHeader(session, api, params, 'NET_BUFFER_POOL_PARAMETERS', K.NET_BUFFER_POOL_PARAMETERS_REVISION_1, K.NDIS_SIZEOF_NET_BUFFER_POOL_PARAMETERS_REVISION_1, 'NDIS_SIZEOF_NET_BUFFER_POOL_PARAMETERS_REVISION_1');
+  if (!ok) return 0;
+  const { adapter } = ownerOf(session, ndisHandle, api);
+  const contextSize = kind === 'NBL' ? m.field('NET_BUFFER_LIST_POOL_PARAMETERS', params, 'ContextSize') : 0;
+  if (kind === 'NBL') checkContextSizes(session, api, contextSize, 0);
+  const handle = storage(session, 16, api, adapter);
+  if (handle === 0) return 0;
+  const site = session.site();
+  nblState(session).pools.set(handle, {
+    handle,
+    kind,
+    api,
+    live: true,
+    contextSize,
+    allocateNetBuffer: kind === 'NBL' && m.field('NET_BUFFER_LIST_POOL_PARAMETERS', params, 'fAllocateNetBuffer') !== 0,
+    ...(adapter ? { adapter } : {}),
+    ...(site ? { site } : {}),
+  });
+  session.emit({ kind: 'resource', op: 'alloc', resource: `${kind} pool`, address: handle, ...siteFieldsOf(site) });
+  return handle;
+}
+
+function freePool(session: Session, api: string, handle: number, kind: PoolRecord['kind']): void {
+  const state = nblState(session);
+  const pool = state.pools.get(handle);
+  if (!pool || !pool.live || pool.kind !== kind) {
+    session.labStop('POOL-FREE', `${api}(${hex(handle)}): ${!pool ? 'not a pool handle' : !pool.live ? `the pool was freed already` : `this is a ${pool.kind} pool`}`);
+  }
+  const nbls = [...state.nbls.values()].filter((n) => n.live && n.pool === pool);
+  const indicated = nbls.filter((n) => n.holder === 'ndis');
+  if (indicated.length > 0) {
+    session.violation('HALT-RCV-OUT', `${api}: ${indicated.length} NBL(s) of this pool are still indicated to NDIS (first indicated${at(indicated[0]!.indicatedAt)}); wait for MiniportReturnNetBufferLists before freeing the pool`);
+  }
+  const nbs = [...state.nbs.values()].filter((b) => b.live && b.pool === pool);
+  const left = [...nbls.map((n) => describe('NBL', n)), ...nbs.map((b) => describe('NET_BUFFER', b))];
+  if (left.length > 0 && indicated.length === 0) {
+    session.violation(session.inCallback('MiniportInitializeEx') ? 'INIT-FAIL-LEAK' : 'HALT-LEAK', `${api}: the pool still has ${left.length} object(s) allocated from it; free them first: ${summary(left)}`);
+  }
+  for (const n of nbls) ((n.live = false), n.contexts.forEach((c) => session.pool.release(c)), session.pool.release(n.address));
+  for (const b of nbs) ((b.live = false), session.pool.release(b.address));
+  pool.live = false;
+  session.pool.release(handle);
+  session.emit({ kind: 'resource', op: 'free', resource: `${kind} pool`, address: handle, ...siteFieldsOf(session.site()) });
+}
+
+function nbOf(session: Session, api: string, nb: number): number {
+  if (nb === 0) session.labStop('NB-NULL', `${api}: NetBuffer is NULL`);
+  return nb;
+}
+
+function getDataBuffer(session: Session, nb: number, bytesNeeded: number, storageAddress: number, alignMultiple: number, alignOffset: number): number {
+  const m = session.memory;
+  nbOf(session, 'NdisGetDataBuffer', nb);
+  if (bytesNeeded > m.field('NET_BUFFER', nb, 'DataLength')) return 0;
+  const place = locate(session, m.field('NET_BUFFER', nb, 'MdlChain'), m.field('NET_BUFFER', nb, 'DataOffset'));
+  if (!place) return 0;
+  const va = mdlVa(session, place.mdl) + place.offset;
+  const contiguous = m.field('MDL', place.mdl, 'ByteCount') - place.offset >= bytesNeeded;
+  const multiple = alignMultiple === 0 ? 1 : alignMultiple;
+  const aligned = ((va - alignOffset) >>> 0) % multiple === 0;
+  if (contiguous && aligned) return va;
+  if (storageAddress === 0) return 0;
+  m.write(storageAddress, readNb(session, nb, 0, bytesNeeded));
+  return storageAddress;
+}
+
+function advance(session: Session, nb: number, delta: number, freeMdl: boolean): void {
+  const m = session.memory;
+  const length = m.field('NET_BUFFER', nb, 'DataLength');
+  if (delta > length) session.labStop('NB-ADVANCE', `NdisAdvanceNetBufferDataStart: DataOffsetDelta ${delta} is larger than DataLength ${length}`);
+  let offset = m.field('NET_BUFFER', nb, 'DataOffset') + delta;
+  m.setField('NET_BUFFER', nb, 'DataLength', length - delta);
+  // MDLs NDIS added in a retreat and now wholly before the data start go back to NDIS when asked.
+  const state = nblState(session);
+  for (;;) {
+    const first = m.field('NET_BUFFER', nb, 'MdlChain');
+    const record = state.mdls.get(first);
+    const count = first === 0 ? 0 : m.field('MDL', first, 'ByteCount');
+    if (!freeMdl || !record?.retreatBuffer || !record.live || offset < count) break;
+    m.setField('NET_BUFFER', nb, 'MdlChain', m.field('MDL', first, 'Next'));
+    offset -= count;
+    record.live = false;
+    session.pool.release(record.retreatBuffer);
+    session.pool.release(first);
+  }
+  m.setField('NET_BUFFER', nb, 'DataOffset', offset);
+  syncCurrentMdl(session, nb);
+}
+
+function retreat(session: Session, nb: number, delta: number, backFill: number): number {
+  const m = session.memory;
+  const offset = m.field('NET_BUFFER', nb, 'DataOffset');
+  if (delta <= offset) {
+    m.setField('NET_BUFFER', nb, 'DataOffset', offset - delta);
+  } else {
+    // Not enough unused space before the data: NDIS allocates an MDL and buffer of its own.
+    const need = delta - offset + backFill;
+    const buffer = session.pool.allocate(need, TAG_NBL, 'NdisRetreatNetBufferDataStart', 'ndis');
+    if (buffer === 0) return K.NDIS_STATUS_RESOURCES;
+    const mdl = buildMdl(session, 'NdisRetreatNetBufferDataStart', buffer, need, undefined, true);
+    if (mdl === 0) {
+      session.pool.release(buffer);
+      return K.NDIS_STATUS_RESOURCES;
+    }
+    session.pool.lookup(mdl)!.owner = 'ndis';
+    const record = nblState(session).mdls.get(mdl)!;
+    record.retreatBuffer = buffer;
+    m.setField('MDL', mdl, 'Next', m.field('NET_BUFFER', nb, 'MdlChain'));
+    m.setField('NET_BUFFER', nb, 'MdlChain', mdl);
+    m.setField('NET_BUFFER', nb, 'DataOffset', backFill);
+  }
+  m.setField('NET_BUFFER', nb, 'DataLength', m.field('NET_BUFFER', nb, 'DataLength') + delta);
+  syncCurrentMdl(session, nb);
+  return K.NDIS_STATUS_SUCCESS;
+}
+
+function liveNbl(session: Session, api: string, nbl: number): NblRecord {
+  const record = nblState(session).nbls.get(nbl);
+  if (!record || !record.live) ownershipStop(session, api, nbl, record, 'pass an NBL that is allocated');
+  return record;
+}
+
+const NULL_FAULT = { kind: 'return', value: 0, label: 'NULL' } as const;
+
+defineImports([
+  {
+    name: 'NdisAllocateNetBufferListPool',
+    args: args('NdisHandle:handle', 'Parameters:ptr'),
+    result: 'handle',
+    maxIrql: DISPATCH_LEVEL,
+    fault: NULL_FAULT,
+    impl: (session, [handle, params]) => allocatePool(session, 'NdisAllocateNetBufferListPool', handle!, params!, 'NBL'),
+  },
+  {
+    name: 'NdisFreeNetBufferListPool',
+    args: args('PoolHandle:handle'),
+    result: 'void',
+    maxIrql: DISPATCH_LEVEL,
+    impl: (session, [handle]) => freePool(session, 'NdisFreeNetBufferListPool', handle!, 'NBL'),
+  },
+  {
+    name: 'NdisAllocateNetBufferPool',
+    args: args('NdisHandle:handle', 'Parameters:ptr'),
+    result: 'handle',
+    maxIrql: DISPATCH_LEVEL,
+    fault: NULL_FAULT,
+    impl: (session, [handle, params]) => allocatePool(session, 'NdisAllocateNetBufferPool', handle!, params!, 'NB'),
+  },
+  {
+    name: 'NdisFreeNetBufferPool',
+    args: args('PoolHandle:handle'),
+    result: 'void',
+    maxIrql: DISPATCH_LEVEL,
+    impl: (session, [handle]) => freePool(session, 'NdisFreeNetBufferPool', handle!, 'NB'),
+  },
+  {
+    name: 'NdisAllocateNetBufferAndNetBufferList',
+    args: args('PoolHandle:handle', 'ContextSize:u32', 'ContextBackFill:u32', 'MdlChain:ptr', 'DataOffset:u32', 'DataLength:u32'),
+    result: 'ptr',
+    maxIrql: DISPATCH_LEVEL,
+    fault: NULL_FAULT,
+    impl: (session, [pool, contextSize, backFill, mdl, offset, length]) =>
+      allocateNbl(session, 'NdisAllocateNetBufferAndNetBufferList', pool!, contextSize! & 0xffff, backFill! & 0xffff, { mdl: mdl!, offset: offset!, length: length! }),
+  },
+  {
+    name: 'NdisAllocateNetBufferList',
+    args: args('PoolHandle:handle', 'ContextSize:u32', 'ContextBackFill:u32'),
+    result: 'ptr',
+    maxIrql: DISPATCH_LEVEL,
+    fault: NULL_FAULT,
+    impl: (session, [pool, contextSize, backFill]) => allocateNbl(session, 'NdisAllocateNetBufferList', pool!, contextSize! & 0xffff, backFill! & 0xffff),
+  },
+  {
+    name: 'NdisFreeNetBufferList',
+    args: args('NetBufferList:ptr'),
+    result: 'void',
+    maxIrql: DISPATCH_LEVEL,
+    impl: (session, [nbl]) => freeNbl(session, nbl!),
+  },
+  {
+    name: 'NdisAllocateNetBuffer',
+    args: args('PoolHandle:handle', 'MdlChain:ptr', 'DataOffset:u32', 'DataLength:u32'),
+    result: 'ptr',
+    maxIrql: DISPATCH_LEVEL,
+    fault: NULL_FAULT,
+    impl(session, [poolHandle, mdl, offset, length]) {
+      const api = 'NdisAllocateNetBuffer';
+      const pool = poolOf(session, poolHandle!, api, 'NB');
+      if (!pool) return 0;
+      const nb = storage(session, session.memory.sizeOf('NET_BUFFER'), api, pool.adapter);
+      if (nb === 0) return 0;
+      initNb(session, nb, poolHandle!, mdl!, offset!, length!);
+      const site = session.site();
+      nblState(session).nbs.set(nb, { address: nb, pool, api, live: true, ...(pool.adapter ? { adapter: pool.adapter } : {}), ...(site ? { site } : {}) });
+      return nb;
+    },
+  },
+  {
+    name: 'NdisFreeNetBuffer',
+    args: args('NetBuffer:ptr'),
+    result: 'void',
+    maxIrql: DISPATCH_LEVEL,
+    impl(session, [nb]) {
+      const record = nblState(session).nbs.get(nb!);
+      if (!record || !record.live || record.nbl !== undefined) {
+        session.labStop('NB-FREE', `NdisFreeNetBuffer(${hex(nb!)}): ${!record ? 'not a NET_BUFFER from NdisAllocateNetBuffer' : !record.live ? 'freed already' : 'this NET_BUFFER came with its NBL from NdisAllocateNetBufferAndNetBufferList and is freed with it by NdisFreeNetBufferList'}`);
+      }
+      record.live = false;
+      session.pool.release(nb!);
+    },
+  },
+  {
+    name: 'NdisAllocateNetBufferListContext',
+    args: args('NetBufferList:ptr', 'ContextSize:u32', 'ContextBackFill:u32', 'PoolTag:tag'),
+    result: 'status',
+    maxIrql: DISPATCH_LEVEL,
+    fault: { kind: 'return', value: K.NDIS_STATUS_RESOURCES, label: 'NDIS_STATUS_RESOURCES' },
+    impl(session, [nbl, contextSize, backFill]) {
+      const api = 'NdisAllocateNetBufferListContext';
+      const record = liveNbl(session, api, nbl!);
+      checkContextSizes(session, api, contextSize! & 0xffff, backFill! & 0xffff);
+      return pushContext(session, record, contextSize! & 0xffff, backFill! & 0xffff, api) ? K.NDIS_STATUS_SUCCESS : K.NDIS_STATUS_RESOURCES;
+    },
+  },
+  {
+    name: 'NdisFreeNetBufferListContext',
+    args: args('NetBufferList:ptr', 'ContextSize:u32'),
+    result: 'void',
+    maxIrql: DISPATCH_LEVEL,
+    impl(session, [nbl, size]) {
+      const api = 'NdisFreeNetBufferListContext';
+      const m = session.memory;
+      const record = liveNbl(session, api, nbl!);
+      const context = m.field('NET_BUFFER_LIST', nbl!, 'Context');
+      if (context === 0) session.labStop('NBL-CONTEXT', `${api}: NBL ${hex(nbl!)} has no context to free`);
+      const used = m.field('NET_BUFFER_LIST_CONTEXT', context, 'Size') - m.field('NET_BUFFER_LIST_CONTEXT', context, 'Offset');
+      const amount = size! & 0xffff;
+      if (amount > used) session.labStop('NBL-CONTEXT', `${api}: ContextSize ${amount} is more than the ${used} byte(s) of context in use`);
+      const offset = m.field('NET_BUFFER_LIST_CONTEXT', context, 'Offset') + amount;
+      m.setField('NET_BUFFER_LIST_CONTEXT', context, 'Offset', offset);
+      if (offset === m.field('NET_BUFFER_LIST_CONTEXT', context, 'Size') && record.contexts.includes(context)) {
+        m.setField('NET_BUFFER_LIST', nbl!, 'Context', m.field('NET_BUFFER_LIST_CONTEXT', context, 'Next'));
+        record.contexts = record.contexts.filter((c) => c !== context);
+        session.pool.release(context);
+      }
+    },
+  },
+  {
+    name: 'NdisGetDataBuffer',
+    args: args('NetBuffer:ptr', 'BytesNeeded:u32', 'Storage:ptr', 'AlignMultiple:u32', 'AlignOffset:u32'),
+    result: 'ptr',
+    maxIrql: DISPATCH_LEVEL,
+    impl: (session, [nb, bytes, storageAddress, multiple, offset]) => getDataBuffer(session, nb!, bytes!, storageAddress!, multiple!, offset!),
+  },
+  {
+    name: 'NdisRetreatNetBufferDataStart',
+    args: args('NetBuffer:ptr', 'DataOffsetDelta:u32', 'DataBackFill:u32', 'AllocateMdlHandler:ptr'),
+    result: 'status',
+    maxIrql: DISPATCH_LEVEL,
+    impl: (session, [nb, delta, backFill]) => retreat(session, nbOf(session, 'NdisRetreatNetBufferDataStart', nb!), delta!, backFill!),
+  },
+  {
+    name: 'NdisAdvanceNetBufferDataStart',
+    args: args('NetBuffer:ptr', 'DataOffsetDelta:u32', 'FreeMdl:bool', 'FreeMdlHandler:ptr'),
+    result: 'void',
+    maxIrql: DISPATCH_LEVEL,
+    impl: (session, [nb, delta, freeMdl]) => advance(session, nbOf(session, 'NdisAdvanceNetBufferDataStart', nb!), delta!, (freeMdl! & 0xff) !== 0),
+  },
+  {
+    name: 'NdisRetreatNetBufferListDataStart',
+    args: args('NetBufferList:ptr', 'DataOffsetDelta:u32', 'DataBackFill:u32', 'AllocateMdlHandler:ptr', 'FreeMdlHandler:ptr'),
+    result: 'status',
+    maxIrql: DISPATCH_LEVEL,
+    impl(session, [nbl, delta, backFill]) {
+      liveNbl(session, 'NdisRetreatNetBufferListDataStart', nbl!);
+      for (const nb of nbsOf(session, nbl!)) {
+        const status = retreat(session, nb, delta!, backFill!);
+        if (status !== K.NDIS_STATUS_SUCCESS) return status;
+      }
+      return K.NDIS_STATUS_SUCCESS;
+    },
+  },
+  {
+    name: 'NdisAdvanceNetBufferListDataStart',
+    args: args('NetBufferList:ptr', 'DataOffsetDelta:u32', 'FreeMdl:bool', 'FreeMdlHandler:ptr'),
+    result: 'void',
+    maxIrql: DISPATCH_LEVEL,
+    impl(session, [nbl, delta, freeMdl]) {
+      liveNbl(session, 'NdisAdvanceNetBufferListDataStart', nbl!);
+      for (const nb of nbsOf(session, nbl!)) advance(session, nb, delta!, (freeMdl! & 0xff) !== 0);
+    },
+  },
+  {
+    name: 'NdisCopyFromNetBufferToNetBuffer',
+    args: args('Destination:ptr', 'DestinationOffset:u32', 'BytesToCopy:u32', 'Source:ptr', 'SourceOffset:u32', 'BytesCopied:ptr'),
+    result: 'status',
+    maxIrql: DISPATCH_LEVEL,
+    impl(session, [dest, destOffset, bytes, source, sourceOffset, copiedOut]) {
+      const m = session.memory;
+      const api = 'NdisCopyFromNetBufferToNetBuffer';
+      nbOf(session, api, dest!);
+      nbOf(session, api, source!);
+      const sourceLength = m.field('NET_BUFFER', source!, 'DataLength');
+      const destLength = m.field('NET_BUFFER', dest!, 'DataLength');
+      if (sourceOffset! > sourceLength || destOffset! > destLength) {
+        m.setU32(copiedOut!, 0);
+        return K.NDIS_STATUS_FAILURE;
+      }
+      const count = Math.min(bytes!, sourceLength - sourceOffset!, destLength - destOffset!);
+      const copied = writeNb(session, dest!, destOffset!, readNb(session, source!, sourceOffset!, count));
+      m.setU32(copiedOut!, copied);
+      return K.NDIS_STATUS_SUCCESS;
+    },
+  },
+  {
+    name: 'NdisAllocateMdl',
+    args: args('NdisHandle:handle', 'VirtualAddress:ptr', 'Length:u32'),
+    result: 'ptr',
+    maxIrql: DISPATCH_LEVEL,
+    fault: NULL_FAULT,
+    impl(session, [handle, va, length]) {
+      const { adapter } = ownerOf(session, handle!, 'NdisAllocateMdl');
+      return buildMdl(session, 'NdisAllocateMdl', va!, length!, adapter, true);
+    },
+  },
+  {
+    name: 'NdisFreeMdl',
+    args: args('Mdl:ptr'),
+    result: 'void',
+    maxIrql: DISPATCH_LEVEL,
+    impl: (session, [mdl]) => freeMdl(session, 'NdisFreeMdl', mdl!),
+  },
+  {
+    name: 'IoAllocateMdl',
+    args: args('VirtualAddress:ptr', 'Length:u32', 'SecondaryBuffer:bool', 'ChargeQuota:bool', 'Irp:ptr'),
+    result: 'ptr',
+    maxIrql: DISPATCH_LEVEL,
+    fault: NULL_FAULT,
+    impl: (session, [va, length]) => buildMdl(session, 'IoAllocateMdl', va!, length!, undefined, false),
+  },
+  {
+    name: 'IoFreeMdl',
+    args: args('Mdl:ptr'),
+    result: 'void',
+    maxIrql: DISPATCH_LEVEL,
+    impl: (session, [mdl]) => freeMdl(session, 'IoFreeMdl', mdl!),
+  },
+  {
+    name: 'MmBuildMdlForNonPagedPool',
+    args: args('MemoryDescriptorList:ptr'),
+    result: 'void',
+    maxIrql: DISPATCH_LEVEL,
+    impl(session, [mdl]) {
+      const m = session.memory;
+      m.setField('MDL', mdl!, 'MdlFlags', m.field('MDL', mdl!, 'MdlFlags') | K.MDL_SOURCE_IS_NONPAGED_POOL);
+      m.setField('MDL', mdl!, 'MappedSystemVa', mdlVa(session, mdl!));
+    },
+  },
+  {
+    name: 'MmMapLockedPagesSpecifyCache',
+    args: args('MemoryDescriptorList:ptr', 'AccessMode:u32', 'CacheType:u32', 'RequestedAddress:ptr', 'BugCheckOnFailure:u32', 'Priority:u32'),
+    result: 'ptr',
+    maxIrql: DISPATCH_LEVEL,
+    fault: NULL_FAULT,
+    impl(session, [mdl]) {
+      const m = session.memory;
+      const va = mdlVa(session, mdl!);
+      m.setField('MDL', mdl!, 'MdlFlags', m.field('MDL', mdl!, 'MdlFlags') | K.MDL_MAPPED_TO_SYSTEM_VA);
+      m.setField('MDL', mdl!, 'MappedSystemVa', va);
+      return va;
+    },
+  },
+  {
+    name: 'NdisMSendNetBufferListsComplete',
+    args: args('MiniportAdapterHandle:handle', 'NetBufferLists:ptr', 'SendCompleteFlags:hex'),
+    result: 'void',
+    maxIrql: DISPATCH_LEVEL,
+    impl: (session, [handle, nbls]) => sendComplete(session, handle!, nbls!),
+  },
+  {
+    name: 'NdisMIndicateReceiveNetBufferLists',
+    args: args('MiniportAdapterHandle:handle', 'NetBufferLists:ptr', 'PortNumber:u32', 'NumberOfNetBufferLists:u32', 'ReceiveFlags:hex'),
+    result: 'void',
+    maxIrql: DISPATCH_LEVEL,
+    impl: (session, [handle, nbls, , count, flags]) => indicateReceive(session, handle!, nbls!, count!, flags!),
+  },
+]);

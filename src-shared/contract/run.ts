@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { BuildSummary } from './build';
+import { Scenario } from './scenario';
+
+export const RunResultSchema = z.object({
+  result: z.enum(['clean', 'findings', 'bugcheck']),
+  driver: z.object({ loaded: z.boolean(), unloaded: z.boolean() }),
+  adapters: z.array(z.object({ name: z.string(), state: z.string(), history: z.array(z.string()) })),
+  findings: z.array(
+    z.object({ rule: z.string(), severity: z.string(), message: z.string(), file: z.string().optional(), line: z.number().int().optional(), doc: z.string() }),
+  ),
+  bugcheck: z
+    .object({ code: z.string(), params: z.array(z.string()), rule: z.string().optional(), message: z.string(), file: z.string().optional(), line: z.number().int().optional() })
+    .nullable(),
+  expectations: z.array(z.object({ step: z.number().int(), ok: z.boolean(), message: z.string() })),
+  stoppedAt: z.object({ step: z.number().int(), rule: z.string() }).optional(),
+  virtualTime: z.number(),
+  ndisCalls: z.number().int(),
+});
+export type RunResultData = z.infer<typeof RunResultSchema>;
+
+export const BreakpointsSchema = z
+  .object({
+    apis: z.array(z.string().regex(/^[A-Za-z_]\w*$/, 'an NDIS function name')).max(500).default([]),
+    lines: z.array(z.object({ file: z.string().min(1), line: z.number().int().positive() })).max(500).default([]),
+  })
+  .strict();
+
+export const RunStartInput = z
+  .object({
+    files: z.record(z.string(), z.string()),
+    scenario: Scenario.optional(),
+    faults: z.array(z.string().regex(/^(systematic|[A-Za-z_]\w*@[1-9]\d*)$/, 'Api@N or systematic')).max(64).default([]),
+    seed: z.number().int().min(0).max(0xffffffff).default(1),
+    breakpoints: BreakpointsSchema.optional(),
+    /** Start paused, before the first event (to step from the very beginning). */
+    paused: z.boolean().default(false),
+  })
+  .strict();
+
+/** runId is null when the build failed (the diagnostics are in build). */
+export const RunStartOutput = z.object({ runId: z.string().nullable(), build: BuildSummary });
+
+export const RunControlInput = z
+  .object({ runId: z.string(), action: z.enum(['pause', 'resume', 'step', 'stop']), events: z.number().int().min(1).max(1_000_000).default(1) })
+  .strict();
+
+export const RunState = z.enum(['running', 'paused', 'finished', 'stopped', 'failed']);
+export type RunState = z.infer<typeof RunState>;
