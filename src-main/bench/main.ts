@@ -2,10 +2,11 @@ import process from 'node:process';
 import { ENGINE_VERSION } from '../engine/version';
 import { renderTable, type BenchRow, type BenchSuite } from './table';
 import { buildSuite } from './build-bench';
+import { simSuite } from './sim-bench';
 import { transportSuite } from './transport-bench';
 
 /** Every suite `npm run bench` runs; later work appends its own. */
-const suites: BenchSuite[] = [transportSuite, buildSuite];
+const suites: BenchSuite[] = [transportSuite, buildSuite, simSuite];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

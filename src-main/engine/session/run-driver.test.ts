@@ -170,3 +170,34 @@ describe('the sandbox', () => {
     expect(run.result.bugcheck).toMatchObject({ code: '0x00000050', file: 'driver.c', line: lineOf(files['driver.c']!, 'VIOLATION') });
   });
 });
+
+describe('systematic fault injection', () => {
+  it('fails each fallible call site once, in its own run, and reports what each exposed', async () => {
+    // This init ignores the status of the registration attributes call.
+    const files = variant('    if (status != NDIS_STATUS_SUCCESS) return status;', '    UNREFERENCED_PARAMETER(status);');
+    const baseline = await runDriverSource(files, { scenario: LIFECYCLE });
+    expect(baseline.result.result).toBe('clean');
+    expect(baseline.sitesSeen.map((s) => s.split('@')[0])).toEqual(['NdisMRegisterMiniportDriver', 'NdisMSetMiniportAttributes', 'NdisMSetMiniportAttributes']);
+    const outcomes = [];
+    for (const site of baseline.sitesSeen) {
+      const run = await runDriverSource(files, { scenario: LIFECYCLE, faults: ['systematic'], systematicTarget: site });
+      outcomes.push({ api: site.split('@')[0], result: run.result.result, rules: run.result.findings.map((f) => f.rule) });
+    }
+    expect(outcomes).toEqual([
+      // DriverEntry passes the failure on: correct, nothing to report.
+      { api: 'NdisMRegisterMiniportDriver', result: 'clean', rules: [] },
+      // The ignored failure: init returns SUCCESS without registration attributes.
+      { api: 'NdisMSetMiniportAttributes', result: 'findings', rules: ['INIT-ATTR-GEN-ORDER'] },
+      { api: 'NdisMSetMiniportAttributes', result: 'clean', rules: [] },
+    ]);
+  });
+
+  it('Api@N fails exactly the Nth call, and says so in the log', async () => {
+    const run = await runDriverSource({ 'driver.c': template }, { scenario: LIFECYCLE, faults: ['NdisMSetMiniportAttributes@2'] });
+    const injected = run.events.filter((e) => e.kind === 'fault.injected');
+    expect(injected).toHaveLength(1);
+    expect(injected[0]).toMatchObject({ api: 'NdisMSetMiniportAttributes', call: 2, outcome: 'NDIS_STATUS_BAD_VERSION', file: 'driver.c', line: lineOf(template, 'return NdisMSetMiniportAttributes') });
+    expect(run.result.adapters[0]!.history).toEqual(['Halted', 'Initializing', 'Halted']);
+    expect(run.result.result).toBe('clean');
+  });
+});

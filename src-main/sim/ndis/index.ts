@@ -7,3 +7,7 @@ import './sync';
 import './timers';
 import './workitems';
 import './debug';
+import './config';
+import './nbl';
+import './oid';
+import './indication';

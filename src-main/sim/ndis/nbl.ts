@@ -483,8 +483,6 @@ function sendComplete(session: Session, handle: number, first: number): void {
     if (site) record.completedAt = site;
     for (const a of record.sendStorage ?? []) session.pool.release(a);
   }
-  const statuses = [...new Set(records.map((r) => session.memory.u32(r.address) && 0))]; // storage is freed: statuses were read above
-  void statuses;
   session.emit({ kind: 'nbl', op: 'send-complete', adapter: adapter.name, count: records.length, ...(failed > 0 ? { detail: `${failed} dropped (completed with a failure status)` } : {}), ...siteFieldsOf(site) });
 }
 

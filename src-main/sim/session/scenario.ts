@@ -51,6 +51,12 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
   for (; index < scenario.steps.length; index++) {
     const step = scenario.steps[index]!;
     const label = describeStep(step);
+    const blocked = notApplicable(session, step);
+    if (blocked) {
+      // The driver failed correctly (often because of an injected fault): what needs it cannot happen.
+      session.emit({ kind: 'scenario.step', index, step: label, status: 'skipped', detail: blocked });
+      continue;
+    }
     session.emit({ kind: 'scenario.step', index, step: label, status: 'started' });
     try {
       switch (step.step) {
@@ -145,6 +151,17 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
     virtualTime: session.now,
     ndisCalls: session.calls,
   };
+}
+
+/** Why a step cannot apply after the driver or its adapter failed as NDIS allows; undefined if it can. */
+function notApplicable(session: Session, step: ScenarioStep): string | undefined {
+  if (step.step === 'load' || step.step === 'advance-time' || step.step.startsWith('expect-')) return undefined;
+  const phase = driverState(session).phase;
+  if (phase === 'failed') return 'DriverEntry failed, so the driver is not loaded';
+  if (step.step === 'add-device' || step.step === 'unload') return undefined;
+  const adapter = pickAdapterOrNone(session, 'adapter' in step ? step.adapter : undefined);
+  if (adapter && adapter.state === 'Halted' && !adapter.history.includes('Paused')) return `${adapter.name} failed to initialize`;
+  return undefined;
 }
 
 function pickAdapterOrNone(session: Session, name: string | undefined): Adapter | undefined {
