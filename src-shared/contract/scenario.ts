@@ -16,7 +16,7 @@ export const ScenarioStep = z.discriminatedUnion('step', [
   z.object({ step: z.literal('unload') }).strict(),
   z.object({ step: z.literal('advance-time'), ms: z.number().min(0).max(3_600_000) }).strict(),
   z.object({ step: z.literal('send'), ...adapter, count: z.number().int().min(1).max(1_000_000).default(1), bytes: z.number().int().min(14).max(65_535).default(64) }).strict(),
-  z.object({ step: z.literal('oid'), ...adapter, oid: z.number().int().min(0).max(0xffffffff), request: z.enum(['query', 'set']).default('query'), data: z.array(z.number().int().min(0).max(255)).max(4096).default([]) }).strict(),
+  z.object({ step: z.literal('oid'), ...adapter, oid: z.number().int().min(0).max(0xffffffff), request: z.enum(['query', 'set']).default('query'), data: z.array(z.number().int().min(0).max(255)).max(4096).readonly().default([]) }).strict(),
   z.object({ step: z.literal('expect-state'), ...adapter, state: z.enum(['Halted', 'Shutdown', 'Initializing', 'Paused', 'Restarting', 'Running', 'Pausing']) }).strict(),
   z.object({ step: z.literal('expect-finding'), rule: z.string().min(1) }).strict(),
 ]);
@@ -26,7 +26,7 @@ export const Scenario = z
   .object({
     name: z.string().min(1).max(100).default('custom'),
     description: z.string().max(2000).optional(),
-    steps: z.array(ScenarioStep).min(1).max(10_000),
+    steps: z.array(ScenarioStep).min(1).max(10_000).readonly(),
   })
   .strict();
 export type Scenario = z.infer<typeof Scenario>;

@@ -144,6 +144,7 @@ export const LAYOUT_SPEC = {
     'SupportedRevision',
   ],
   NDIS_STATUS_INDICATION: [...HEADER, 'SourceHandle', 'PortNumber', 'StatusCode', 'Flags', 'DestinationHandle', 'RequestId', 'StatusBuffer', 'StatusBufferSize', 'Guid'],
+  NDIS_DEVICE_OBJECT_ATTRIBUTES: [...HEADER, 'DeviceName', 'SymbolicName', 'MajorFunctions', 'ExtensionSize', 'DefaultSDDLString', 'DeviceClassGuid'],
   NDIS_LINK_STATE: [...HEADER, 'MediaConnectState', 'MediaDuplexState', 'XmitLinkSpeed', 'RcvLinkSpeed', 'PauseFunctions', 'AutoNegotiationFlags'],
   // config / nbl / oid / indication families
   NET_BUFFER_POOL_PARAMETERS: [...HEADER, 'PoolTag', 'DataSize'],
@@ -222,6 +223,7 @@ export const CONSTANT_SPEC = [
   'NDIS_SEND_FLAGS_DISPATCH_LEVEL', 'NDIS_RECEIVE_FLAGS_RESOURCES',
   'STATUS_SUCCESS', 'STATUS_PENDING', 'STATUS_UNSUCCESSFUL', 'STATUS_INSUFFICIENT_RESOURCES',
   'NDIS_DEFAULT_PORT_NUMBER',
+  'NDIS_OBJECT_TYPE_DEVICE_OBJECT_ATTRIBUTES', 'NDIS_SIZEOF_DEVICE_OBJECT_ATTRIBUTES_REVISION_1', 'NonPagedPoolNx',
   // config / nbl / oid / indication families
   'NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1', 'NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1',
   'NET_BUFFER_POOL_PARAMETERS_REVISION_1', 'NDIS_SIZEOF_NET_BUFFER_POOL_PARAMETERS_REVISION_1',

@@ -11,3 +11,5 @@ import './config';
 import './nbl';
 import './oid';
 import './indication';
+import './device';
+import './lookaside';

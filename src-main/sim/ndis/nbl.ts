@@ -586,14 +586,26 @@ function releaseAdapterObjects(session: Session, adapter: Adapter): void {
       session.pool.release(n.address);
     }
   }
-  for (const b of state.nbs.values()) if (b.live && b.adapter === adapter) ((b.live = false), session.pool.release(b.address));
-  for (const d of state.mdls.values()) if (d.live && d.adapter === adapter) ((d.live = false), session.pool.release(d.address));
-  for (const p of state.pools.values()) if (p.live && p.adapter === adapter) ((p.live = false), session.pool.release(p.handle));
+  for (const b of state.nbs.values()) if (b.live && b.adapter === adapter) {
+    b.live = false;
+    session.pool.release(b.address);
+  }
+  for (const d of state.mdls.values()) if (d.live && d.adapter === adapter) {
+    d.live = false;
+    session.pool.release(d.address);
+  }
+  for (const p of state.pools.values()) if (p.live && p.adapter === adapter) {
+    p.live = false;
+    session.pool.release(p.handle);
+  }
 }
 
 function cancelReturns(session: Session, adapter: Adapter): void {
   const state = nblState(session);
-  for (const p of state.returns) if (p.adapter === adapter) ((p.done = true), session.kernel.scheduler.cancel(p.entry));
+  for (const p of state.returns) if (p.adapter === adapter) {
+    p.done = true;
+    session.kernel.scheduler.cancel(p.entry);
+  }
   state.returns = state.returns.filter((p) => p.adapter !== adapter);
 }
 
@@ -620,7 +632,10 @@ addAdapterChecks({
         ...(indicated[0]!.indicatedAt ? { site: indicated[0]!.indicatedAt } : {}),
       });
     }
-    for (const s of outstandingSends(session, adapter)) ((s.live = false), (s.sendStorage ?? []).forEach((a) => session.pool.release(a)));
+    for (const s of outstandingSends(session, adapter)) {
+      s.live = false;
+      for (const a of s.sendStorage ?? []) session.pool.release(a);
+    }
     const leaks = adapterObjects(session, adapter);
     if (leaks.length > 0) session.violation('HALT-LEAK', `MiniportHaltEx returned with ${leaks.length} NDIS object(s) of the adapter still allocated: ${summary(leaks)}`);
     releaseAdapterObjects(session, adapter);
@@ -690,8 +705,15 @@ function freePool(session: Session, api: string, handle: number, kind: PoolRecor
   if (left.length > 0 && indicated.length === 0) {
     session.violation(session.inCallback('MiniportInitializeEx') ? 'INIT-FAIL-LEAK' : 'HALT-LEAK', `${api}: the pool still has ${left.length} object(s) allocated from it; free them first: ${summary(left)}`);
   }
-  for (const n of nbls) ((n.live = false), n.contexts.forEach((c) => session.pool.release(c)), session.pool.release(n.address));
-  for (const b of nbs) ((b.live = false), session.pool.release(b.address));
+  for (const n of nbls) {
+    n.live = false;
+    for (const c of n.contexts) session.pool.release(c);
+    session.pool.release(n.address);
+  }
+  for (const b of nbs) {
+    b.live = false;
+    session.pool.release(b.address);
+  }
   pool.live = false;
   session.pool.release(handle);
   session.emit({ kind: 'resource', op: 'free', resource: `${kind} pool`, address: handle, ...siteFieldsOf(session.site()) });
@@ -857,7 +879,7 @@ defineImports([
     impl(session, [nb]) {
       const record = nblState(session).nbs.get(nb!);
       if (!record || !record.live || record.nbl !== undefined) {
-        session.labStop('NB-FREE', `NdisFreeNetBuffer(${hex(nb!)}): ${!record ? 'not a NET_BUFFER from NdisAllocateNetBuffer' : !record.live ? 'freed already' : 'this NET_BUFFER came with its NBL from NdisAllocateNetBufferAndNetBufferList and is freed with it by NdisFreeNetBufferList'}`);
+        return session.labStop('NB-FREE', `NdisFreeNetBuffer(${hex(nb!)}): ${!record ? 'not a NET_BUFFER from NdisAllocateNetBuffer' : !record.live ? 'freed already' : 'this NET_BUFFER came with its NBL from NdisAllocateNetBufferAndNetBufferList and is freed with it by NdisFreeNetBufferList'}`);
       }
       record.live = false;
       session.pool.release(nb!);

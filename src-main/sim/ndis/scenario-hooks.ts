@@ -9,7 +9,7 @@ export const scenarioHooks = {
   send(_session: Session, adapter: Adapter, _count: number, _bytes: number): void {
     throw new Error(`cannot send on ${adapter.name}: the send path is not part of this simulator build`);
   },
-  oid(_session: Session, adapter: Adapter, oid: number, _request: 'query' | 'set', _data: number[]): void {
+  oid(_session: Session, adapter: Adapter, oid: number, _request: 'query' | 'set', _data: readonly number[]): void {
     throw new Error(`cannot issue OID 0x${oid.toString(16)} to ${adapter.name}: OID requests are not part of this simulator build`);
   },
 };
