@@ -201,3 +201,18 @@ describe('systematic fault injection', () => {
     expect(run.result.result).toBe('clean');
   });
 });
+
+describe('a null dereference under a failed allocation', () => {
+  it('is a bug check at the line that dereferences, found by failing the allocation', async () => {
+    const files = variant(
+      '    TheAdapter.Handle = MiniportAdapterHandle;',
+      "    TheAdapter.Handle = MiniportAdapterHandle;\n    {\n        PULONG counters = NdisAllocateMemoryWithTagPriority(MiniportAdapterHandle, 64, 'tseT', NormalPoolPriority);\n        counters[0] = 1; /* VIOLATION */\n        NdisFreeMemory(counters, 0, 0);\n    }",
+    );
+    const clean = await runDriverSource(files, { scenario: LIFECYCLE });
+    expect(clean.result.result).toBe('clean');
+    const faulted = await runDriverSource(files, { scenario: LIFECYCLE, faults: ['NdisAllocateMemoryWithTagPriority@1'] });
+    expect(faulted.result.result).toBe('bugcheck');
+    expect(faulted.result.bugcheck).toMatchObject({ code: '0x00000050', rule: 'UB-NULL', file: 'driver.c', line: lineOf(files['driver.c']!, 'VIOLATION') });
+    expect(faulted.result.bugcheck!.message).toBe("store to null pointer of type 'ULONG' (aka 'unsigned long')");
+  });
+});

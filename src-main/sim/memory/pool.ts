@@ -13,6 +13,8 @@ export interface Allocation {
   serial: number;
   /** Owned by NDIS itself (init parameters it passes, NBLs in its pools): not a driver leak. */
   owner: 'driver' | 'ndis';
+  /** The NDIS handle the block was allocated against (an adapter or the driver), when the API takes one. */
+  scope?: number;
 }
 
 export type FreeOutcome =
@@ -67,7 +69,7 @@ export class Pool {
   }
 
   /** Returns the address, or 0 when the cap is reached (the driver sees NULL, as on a real low-memory system). */
-  allocate(size: number, tag: number, api: string, owner: Allocation['owner'], site?: Allocation['site']): number {
+  allocate(size: number, tag: number, api: string, owner: Allocation['owner'], site?: Allocation['site'], scope?: number): number {
     const need = align(Math.max(1, size) + GUARD_BYTES, ALIGNMENT);
     let address = this.takeFree(need);
     if (address === 0) {
@@ -78,7 +80,7 @@ export class Pool {
     }
     this.memory.fill(address, size, 0);
     this.memory.fill(address + size, need - size, GUARD_VALUE);
-    const allocation: Allocation = { address, size, tag, api, serial: this.serial++, owner, ...(site ? { site } : {}) };
+    const allocation: Allocation = { address, size, tag, api, serial: this.serial++, owner, ...(site ? { site } : {}), ...(scope !== undefined ? { scope } : {}) };
     this.live.set(address, allocation);
     this.freed.delete(address);
     return address;

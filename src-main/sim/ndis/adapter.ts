@@ -133,9 +133,14 @@ export function initializeAdapter(session: Session, name: string, registry: Reco
   return status;
 }
 
-/** Driver allocations made since this adapter's init began that are still live. */
+/**
+ * Driver allocations of this adapter that are still live: those made against its handle, and,
+ * for APIs that take no handle, those made since its init began (unless made against the driver).
+ */
 function adapterLeaks(session: Session, adapter: Adapter) {
-  return session.pool.liveAllocations.filter((a) => a.owner === 'driver' && a.serial >= adapter.firstSerial);
+  return session.pool.liveAllocations.filter(
+    (a) => a.owner === 'driver' && (a.scope === adapter.handle || (a.scope === undefined && a.serial >= adapter.firstSerial)),
+  );
 }
 
 /** NDIS restarts a paused adapter (MiniportRestart); the restart may pend until NdisMRestartComplete. */

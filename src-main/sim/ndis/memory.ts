@@ -52,9 +52,9 @@ function checkTag(session: Session, api: string, tag: number): void {
 }
 
 /** Allocates a driver-owned block and reports it; 0 when the pool is exhausted. */
-export function allocateDriverBlock(session: Session, api: string, size: number, tag: number, resource = 'memory'): number {
+export function allocateDriverBlock(session: Session, api: string, size: number, tag: number, resource = 'memory', scope?: number): number {
   const site = shortSite(session.site());
-  const address = session.pool.allocate(size, tag, api, 'driver', site);
+  const address = session.pool.allocate(size, tag, api, 'driver', site, scope);
   if (address !== 0) session.emit({ kind: 'resource', op: 'alloc', resource, address, size, tag: tagText(tag), ...siteFields(site) });
   return address;
 }
@@ -146,9 +146,9 @@ defineImports([
     result: 'ptr',
     maxIrql: DISPATCH_LEVEL,
     fault: { kind: 'return', value: 0, label: 'NULL' },
-    impl(session, [, length, tag]) {
+    impl(session, [handle, length, tag]) {
       checkTag(session, 'NdisAllocateMemoryWithTagPriority', tag!);
-      return allocateDriverBlock(session, 'NdisAllocateMemoryWithTagPriority', length! >>> 0, tag! >>> 0);
+      return allocateDriverBlock(session, 'NdisAllocateMemoryWithTagPriority', length! >>> 0, tag! >>> 0, 'memory', handle || undefined);
     },
   },
   {

@@ -333,8 +333,8 @@ defineImports([
     result: 'ptr',
     maxIrql: DISPATCH_LEVEL,
     fault: { kind: 'return', value: 0, label: 'NULL' },
-    impl(session) {
-      const address = allocateDriverBlock(session, 'NdisAllocateRWLock', 16, 0x6b4c5752 /* 'RWLk' */, 'rw-lock');
+    impl(session, [handle]) {
+      const address = allocateDriverBlock(session, 'NdisAllocateRWLock', 16, 0x6b4c5752 /* 'RWLk' */, 'rw-lock', handle || undefined);
       if (address !== 0) syncState(session).rwLocks.set(address, { allocatedAt: here(session), readers: 0, writer: false });
       return address;
     },

@@ -143,7 +143,7 @@ defineImports([
         return K.NDIS_STATUS_BAD_CHARACTERISTICS;
       }
       const tag = m.field('NDIS_TIMER_CHARACTERISTICS', chars!, 'AllocationTag');
-      const address = allocateDriverBlock(session, 'NdisAllocateTimerObject', 64, tag, 'timer');
+      const address = allocateDriverBlock(session, 'NdisAllocateTimerObject', 64, tag, 'timer', handle || undefined);
       if (address === 0) return K.NDIS_STATUS_RESOURCES;
       const context = m.field('NDIS_TIMER_CHARACTERISTICS', chars!, 'FunctionContext');
       const adapter = adapters(session).has(handle!) ? handle! : undefined;

@@ -56,7 +56,7 @@ defineImports([
       if (!isAdapter && !isDriver) {
         session.labStop('BAD-HANDLE', `NdisAllocateIoWorkItem(${hex(owner!)}): the handle is neither a miniport adapter handle nor the miniport driver handle`);
       }
-      const address = allocateDriverBlock(session, 'NdisAllocateIoWorkItem', 32, 0x6b774f49 /* 'IOwk' */, 'work item');
+      const address = allocateDriverBlock(session, 'NdisAllocateIoWorkItem', 32, 0x6b774f49 /* 'IOwk' */, 'work item', owner);
       if (address === 0) return 0;
       workItems(session).set(address, {
         handle: address,
