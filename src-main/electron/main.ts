@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, MessageChannelMain, type IpcMainEvent, type IpcMainInvokeEvent } from 'electron';
 import { LabEngine, LabServer } from '../engine';
+import { setWorkerDirectory } from '../engine/worker-entry';
 import { APP_ORIGIN, registerAppScheme, serveAppScheme } from './app-protocol';
 import { attachIpcBridge } from './ipc-bridge';
 import { hardenSessions } from './security';
@@ -18,6 +19,7 @@ const isAppUrl = (url: string): boolean => {
 };
 
 registerAppScheme();
+setWorkerDirectory(here);
 if (!app.requestSingleInstanceLock()) app.quit();
 
 let mainWindow: BrowserWindow | undefined;

@@ -1,4 +1,16 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
+
+let bundleDirectory: string | undefined;
+
+/**
+ * Where the bundled worker entries live (out/main). The Electron host says so at start-up: shared
+ * engine code may sit in a chunk in another folder, so import.meta.url cannot tell.
+ */
+export function setWorkerDirectory(directory: string): void {
+  bundleDirectory = directory;
+}
 
 /**
  * Starts one of the engine's workers. From source (tsx, Vitest) the worker is TypeScript, loaded
@@ -15,5 +27,6 @@ export function startWorker(sourcePath: string, options: WorkerOptions = {}): Wo
     });
   }
   const bundled = sourcePath.slice(sourcePath.lastIndexOf('/') + 1);
-  return new Worker(new URL(`./${bundled}.js`, import.meta.url), options);
+  const file = bundleDirectory ? pathToFileURL(path.join(bundleDirectory, `${bundled}.js`)) : new URL(`./${bundled}.js`, import.meta.url);
+  return new Worker(file, options);
 }

