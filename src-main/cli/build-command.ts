@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { CompilerDiagnostic } from '../../src-shared/contract';
 import { IMPLEMENTED_IMPORTS } from '../sim/ndis/implemented';
+import { buildCacheDir } from '../engine/resources';
 import { BuildService } from '../engine/toolchain/build-service';
 import { ProjectFiles } from '../engine/toolchain/project';
 import { readProjectFiles, UsageError } from './project-files';
@@ -37,7 +38,7 @@ export async function buildCommand(args: string[], io: CliIo): Promise<number> {
   const project = ProjectFiles.safeParse(files);
   if (!project.success) throw new UsageError(`not a buildable project: ${project.error.issues.map((i) => `${i.path.join('/')}: ${i.message}`).join('; ')}`);
 
-  const service = new BuildService({ implementedImports: parsed.values['headers-only'] ? null : IMPLEMENTED_IMPORTS });
+  const service = new BuildService({ implementedImports: parsed.values['headers-only'] ? null : IMPLEMENTED_IMPORTS, diskCache: buildCacheDir() });
   try {
     const output = await service.build(project.data);
     if (parsed.values.out && output.wasm) fs.writeFileSync(parsed.values.out, output.wasm);

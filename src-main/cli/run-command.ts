@@ -9,6 +9,7 @@ import type { RunResult } from '../sim/session/scenario';
 import { NdjsonWriter } from '../engine/session/ndjson';
 import { runDriver } from '../engine/session/run-driver';
 import { createSourceMap } from '../engine/session/source-map';
+import { buildCacheDir } from '../engine/resources';
 import { BuildService } from '../engine/toolchain/build-service';
 import { ProjectFiles } from '../engine/toolchain/project';
 import type { CliIo } from './main';
@@ -90,7 +91,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   if (!project.success) throw new UsageError(`not a buildable project: ${project.error.issues.map((i) => i.message).join('; ')}`);
   const driverName = path.basename(path.resolve(target)).replace(/\.c$/, '');
 
-  const service = new BuildService({ implementedImports: IMPLEMENTED_IMPORTS });
+  const service = new BuildService({ implementedImports: IMPLEMENTED_IMPORTS, diskCache: buildCacheDir() });
   let built;
   try {
     built = await service.build(project.data);

@@ -14,3 +14,8 @@ export function resourcesDir(): string {
   if (!found) throw new Error(`cannot find the lab's resources (include/ndis.h) in: ${candidates.filter(Boolean).join(', ')}`);
   return found;
 }
+
+/** Where the command line keeps finished builds between runs (NDIS_LAB_CACHE overrides). */
+export function buildCacheDir(): string {
+  return process.env['NDIS_LAB_CACHE'] ?? path.join(resourcesDir(), '..', 'node_modules', '.cache', 'ndis-lab', 'builds');
+}

@@ -55,3 +55,25 @@ describe('build service (clang in a worker thread)', () => {
     expect(after.ok).toBe(true);
   }, 120_000);
 });
+
+describe('the on-disk build cache', () => {
+  it('answers a second process-like service without starting the compiler, and misses when a source changes', async () => {
+    const dir = (await import('node:fs')).mkdtempSync((await import('node:path')).join((await import('node:os')).tmpdir(), 'ndis-lab-cache-'));
+    const files = readExample('wdk-sample-miniport');
+    const first = new BuildService({ implementedImports: null, diskCache: dir });
+    const built = await first.build(files);
+    await first.dispose();
+    expect(built.cached).toBe(false);
+
+    const second = new BuildService({ implementedImports: null, diskCache: dir });
+    const again = await second.build(files);
+    expect(again.cached).toBe(true);
+    expect(second.status.state).toBe('idle');
+    expect(Buffer.from(again.wasm!).equals(Buffer.from(built.wasm!))).toBe(true);
+    expect(again.lineTable!.address).toEqual(built.lineTable!.address);
+    const changed = { ...files, 'oid.c': `${files['oid.c']}\n/* changed */\n` };
+    const rebuilt = await second.build(changed);
+    expect(rebuilt.cached).toBe(false);
+    await second.dispose();
+  }, 120_000);
+});

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import v8 from 'node:v8';
 import type { Worker } from 'node:worker_threads';
+import { resourcesDir } from '../resources';
+import { CLANG_PACKAGE_VERSION } from '../version';
+import { readHeaderSet } from './lab-headers';
+import { COMPILE_FLAGS, LINK_FLAGS } from './flags';
 import { startWorker } from '../worker-entry';
 import type { BuildOutput } from './build-types';
 import type { ProjectFiles } from './project';
@@ -32,6 +39,11 @@ export interface BuildServiceOptions extends BuildServiceEvents {
    * Worth it in a long-lived host; a one-shot CLI build would only wait longer.
    */
   warmUp?: boolean;
+  /**
+   * A folder for finished builds, keyed by everything that goes into them (sources, lab headers,
+   * flags, compiler version): repeated CLI runs of the same driver skip the compiler.
+   */
+  diskCache?: string;
 }
 
 interface PendingBuild {
@@ -54,6 +66,7 @@ export class BuildService {
   private readonly results = new Map<string, BuildOutput>();
   private nextId = 1;
   private current: ToolchainStatus = { state: 'idle', doneBytes: 0, totalBytes: 0 };
+  private headersHash: string | undefined;
 
   constructor(private readonly options: BuildServiceOptions) {}
 
@@ -104,7 +117,7 @@ export class BuildService {
   /** Builds a project; identical inputs return the previous result without compiling. */
   async build(files: ProjectFiles, options: { timeoutMs?: number } = {}): Promise<BuildOutput & { cached: boolean }> {
     const key = this.cacheKey(files);
-    const hit = this.results.get(key);
+    const hit = this.results.get(key) ?? this.readDiskCache(key);
     if (hit) return { ...hit, cached: true };
     await this.start();
     const worker = this.worker!;
@@ -122,7 +135,31 @@ export class BuildService {
     });
     if (this.results.size >= RESULT_CACHE_LIMIT) this.results.delete(this.results.keys().next().value!);
     this.results.set(key, output);
+    if (output.ok) this.writeDiskCache(key, output);
     return output;
+  }
+
+  private readDiskCache(key: string): BuildOutput | undefined {
+    if (!this.options.diskCache) return undefined;
+    try {
+      return v8.deserialize(fs.readFileSync(path.join(this.options.diskCache, `${key}.bin`))) as BuildOutput;
+    } catch {
+      // Missing or unreadable: build again.
+      return undefined;
+    }
+  }
+
+  private writeDiskCache(key: string, output: BuildOutput): void {
+    if (!this.options.diskCache) return;
+    try {
+      fs.mkdirSync(this.options.diskCache, { recursive: true });
+      const file = path.join(this.options.diskCache, `${key}.bin`);
+      // Write then rename, so a concurrent reader never sees half a file.
+      fs.writeFileSync(`${file}.${process.pid}.tmp`, v8.serialize({ ...output, cached: false }));
+      fs.renameSync(`${file}.${process.pid}.tmp`, file);
+    } catch {
+      // A cache that cannot be written only costs a rebuild next time.
+    }
   }
 
   async dispose(): Promise<void> {
@@ -167,7 +204,13 @@ export class BuildService {
   }
 
   private cacheKey(files: ProjectFiles): string {
-    const hash = createHash('sha256').update(JSON.stringify(this.options.implementedImports));
+    this.headersHash ??= readHeaderSet(path.join(resourcesDir(), 'include')).hash;
+    const hash = createHash('sha256')
+      .update(JSON.stringify(this.options.implementedImports))
+      .update(this.headersHash)
+      .update(COMPILE_FLAGS.join(' '))
+      .update(LINK_FLAGS.join(' '))
+      .update(CLANG_PACKAGE_VERSION);
     for (const name of Object.keys(files).sort()) hash.update(name).update('\0').update(files[name]!).update('\0');
     return hash.digest('hex');
   }

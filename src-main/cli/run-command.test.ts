@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import pkg from '../../package.json' with { type: 'json' };
+import { SimEvent } from '../../src-shared/contract/sim-events';
+
+const execute = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '../..');
+const reference = path.join(root, 'resources/examples/virtual-miniport');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ndis-lab-run-'));
+
+async function ndisLab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execute(process.execPath, [path.join(root, pkg.bin['ndis-lab']), ...args], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('ndis-lab run', () => {
+  it('runs the reference virtual miniport through the default scenario, clean, with the documented state history', async () => {
+    const log = path.join(tmp, 'reference.ndjson');
+    const run = await ndisLab('run', reference, '--json', '--ndjson', log);
+    expect(run.code).toBe(0);
+    const json = JSON.parse(run.stdout);
+    expect(json.result).toBe('clean');
+    expect(json.driver).toEqual({ loaded: true, unloaded: true });
+    expect(json.adapters).toEqual([
+      { name: 'adapter0', state: 'Halted', history: ['Halted', 'Initializing', 'Paused', 'Restarting', 'Running', 'Pausing', 'Paused', 'Halted'] },
+    ]);
+    expect(json.findings).toEqual([]);
+    expect(json.bugcheck).toBeNull();
+    // The NDJSON log: a header, then every event, each valid against the contract, numbered from 1.
+    const lines = fs.readFileSync(log, 'utf8').trimEnd().split('\n');
+    const header = JSON.parse(lines[0]!);
+    expect(header).toMatchObject({ type: 'ndis-lab-session', version: 1, seed: 1, scenario: 'default' });
+    expect(lines.length - 1).toBe(json.events);
+    lines.slice(1).forEach((line, i) => {
+      const { seq, ...event } = JSON.parse(line);
+      expect(seq).toBe(i + 1);
+      expect(SimEvent.safeParse(event).success, line).toBe(true);
+    });
+  }, 120_000);
+
+  it('writes byte-identical logs for the same driver, scenario and seed', async () => {
+    const a = path.join(tmp, 'a.ndjson');
+    const b = path.join(tmp, 'b.ndjson');
+    await ndisLab('run', reference, '--ndjson', a, '--seed', '42');
+    await ndisLab('run', reference, '--ndjson', b, '--seed', '42');
+    expect(fs.readFileSync(a).equals(fs.readFileSync(b))).toBe(true);
+  }, 120_000);
+
+  it('exits 1 with the finding, its line and its doc link when a rule is broken', async () => {
+    const run = await ndisLab('run', path.join(root, 'resources/examples/rule-violations/INIT-ATTR-GEN-ORDER/driver.c'), '--json');
+    expect(run.code).toBe(1);
+    const json = JSON.parse(run.stdout);
+    expect(json.result).toBe('findings');
+    expect(json.findings[0]).toMatchObject({ rule: 'INIT-ATTR-GEN-ORDER', severity: 'stop', file: 'driver.c', line: 137 });
+    expect(json.findings[0].doc).toMatch(/^https:\/\/learn\.microsoft\.com\/windows-hardware\/drivers\//);
+  }, 120_000);
+
+  it('exits 1 with the bug check for an injected failure the driver does not handle', async () => {
+    const run = await ndisLab('run', path.join(root, 'resources/examples/rule-violations/null-deref-after-failed-alloc/driver.c'), '--fault', 'NdisAllocateMemoryWithTagPriority@1', '--json');
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).bugcheck).toMatchObject({ code: '0x00000050', rule: 'UB-NULL', file: 'driver.c', line: 169 });
+  }, 120_000);
+
+  it('exits 2 when the driver does not build, and 3 on usage errors', async () => {
+    const broken = path.join(tmp, 'broken.c');
+    fs.writeFileSync(broken, 'NTSTATUS DriverEntry(void) { return oops; }\n');
+    expect((await ndisLab('run', broken)).code).toBe(2);
+    expect((await ndisLab('run', reference, '--fault', 'NdisFoo')).code).toBe(3);
+    expect((await ndisLab('run', reference, '--seed', 'abc')).code).toBe(3);
+    const badScenario = path.join(tmp, 'bad.json');
+    fs.writeFileSync(badScenario, JSON.stringify({ steps: [{ step: 'teleport' }] }));
+    const bad = await ndisLab('run', reference, '--scenario', badScenario);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toContain('steps.0.step');
+  }, 120_000);
+});
