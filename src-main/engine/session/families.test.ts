@@ -67,3 +67,12 @@ describe('device objects', () => {
     expect(run.events.find((e) => e.kind === 'debug.print')).toMatchObject({ text: '1 1 1 1\n' });
   });
 });
+
+describe('the memory cap', () => {
+  it('a driver that allocates without end is stopped at the allocation, naming the cap', async () => {
+    const files = withInit('', "    for (;;) { if (!NdisAllocateMemoryWithTagPriority(MiniportAdapterHandle, 4096, 'kaeL', NormalPoolPriority)) break; } /* VIOLATION */");
+    const run = await runDriverSource(files, { scenario: INIT_ONLY, limits: { memoryCapBytes: 4 * 1024 * 1024 } });
+    expect(run.result.bugcheck).toMatchObject({ rule: 'MEMORY-CAP', file: 'driver.c', line: lineOf(files['driver.c']!, 'VIOLATION') });
+    expect(run.result.bugcheck!.message).toContain("reached the lab's cap of 4,194,304 bytes");
+  });
+});

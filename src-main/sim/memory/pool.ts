@@ -39,6 +39,8 @@ export class Pool {
   private free: Array<{ start: number; end: number }> = [];
   private top: number;
   private serial = 0;
+  /** Set when an allocation was refused because the driver's memory reached its cap. */
+  capReached = false;
 
   constructor(
     private readonly memory: DriverMemory,
@@ -50,6 +52,10 @@ export class Pool {
 
   get liveAllocations(): Allocation[] {
     return [...this.live.values()].sort((a, b) => a.serial - b.serial);
+  }
+
+  get cap(): number {
+    return this.capBytes;
   }
 
   get bytesInUse(): number {
@@ -73,7 +79,10 @@ export class Pool {
     const need = align(Math.max(1, size) + GUARD_BYTES, ALIGNMENT);
     let address = this.takeFree(need);
     if (address === 0) {
-      if (this.top + need > this.capBytes) return 0;
+      if (this.top + need > this.capBytes) {
+        this.capReached = true;
+        return 0;
+      }
       this.ensureMemory(this.top + need);
       address = this.top;
       this.top += need;

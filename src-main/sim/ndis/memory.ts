@@ -55,6 +55,13 @@ function checkTag(session: Session, api: string, tag: number): void {
 export function allocateDriverBlock(session: Session, api: string, size: number, tag: number, resource = 'memory', scope?: number): number {
   const site = shortSite(session.site());
   const address = session.pool.allocate(size, tag, api, 'driver', site, scope);
+  if (address === 0 && session.pool.capReached) {
+    // NDIS would return NULL; in the lab a driver that fills its whole memory is leaking, so stop here.
+    session.labStop(
+      'MEMORY-CAP',
+      `${api}(${size} bytes): the driver has ${session.pool.bytesInUse.toLocaleString('en-US')} bytes allocated and reached the lab's cap of ${session.pool.cap.toLocaleString('en-US')} bytes (an allocation in a loop that is never freed?)`,
+    );
+  }
   if (address !== 0) session.emit({ kind: 'resource', op: 'alloc', resource, address, size, tag: tagText(tag), ...siteFields(site) });
   return address;
 }

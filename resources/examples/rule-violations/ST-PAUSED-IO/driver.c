@@ -26,6 +26,7 @@ typedef struct _MIN_ADAPTER {
     PMDL RxMdl;
     PNET_BUFFER_LIST RxNbl;
     BOOLEAN RxOutstanding;
+    BOOLEAN PausePending;
 } MIN_ADAPTER, *PMIN_ADAPTER;
 
 static NDIS_HANDLE MinDriverHandle;
@@ -49,6 +50,24 @@ MINIPORT_CANCEL_SEND MinCancelSend;
 MINIPORT_DEVICE_PNP_EVENT_NOTIFY MinDevicePnPEventNotify;
 MINIPORT_SHUTDOWN MinShutdownEx;
 NDIS_TIMER_FUNCTION MinTimer;
+
+/* Indicates the beacon frame unless it is still up the stack. */
+static VOID
+MinIndicateBeacon(_In_ PMIN_ADAPTER Adapter, _In_ BOOLEAN AtDispatch)
+{
+    BOOLEAN Indicate = FALSE;
+
+    NdisAcquireSpinLock(&Adapter->Lock);
+    if (!Adapter->RxOutstanding) {            /* bug: Adapter->Running is not checked */
+        Adapter->RxOutstanding = TRUE;
+        Indicate = TRUE;
+    }
+    NdisReleaseSpinLock(&Adapter->Lock);
+
+    if (Indicate) {
+        NdisMIndicateReceiveNetBufferLists(Adapter->AdapterHandle, Adapter->RxNbl, NDIS_DEFAULT_PORT_NUMBER, 1, AtDispatch ? NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL : 0); /* VIOLATION: ST-PAUSED-IO */
+    }
+}
 
 _Use_decl_annotations_
 NTSTATUS
@@ -286,17 +305,19 @@ MinPause(NDIS_HANDLE MiniportAdapterContext, PNDIS_MINIPORT_PAUSE_PARAMETERS Pau
     NdisAcquireSpinLock(&Adapter->Lock);
     Adapter->Running = FALSE;
     NdisReleaseSpinLock(&Adapter->Lock);
-    return NDIS_STATUS_SUCCESS;
+    /* Wait for the beacon to come back (the timer itself keeps running). */
+    NdisAcquireSpinLock(&Adapter->Lock);
+    Adapter->PausePending = Adapter->RxOutstanding;
+    NdisReleaseSpinLock(&Adapter->Lock);
+    return Adapter->PausePending ? NDIS_STATUS_PENDING : NDIS_STATUS_SUCCESS;
 }
 
-/* Every request is answered synchronously: returning the status completes it. */
-_Use_decl_annotations_
-NDIS_STATUS
-MinOidRequest(NDIS_HANDLE MiniportAdapterContext, PNDIS_OID_REQUEST OidRequest)
+/* Applies a set request; queries are not supported. */
+static NDIS_STATUS
+MinProcessOid(_Inout_ PNDIS_OID_REQUEST OidRequest)
 {
     struct _SET *Set;
 
-    UNREFERENCED_PARAMETER(MiniportAdapterContext);
     if (OidRequest->RequestType != NdisRequestSetInformation) {
         return NDIS_STATUS_NOT_SUPPORTED;
     }
@@ -322,6 +343,21 @@ MinOidRequest(NDIS_HANDLE MiniportAdapterContext, PNDIS_OID_REQUEST OidRequest)
     default:
         return NDIS_STATUS_NOT_SUPPORTED;
     }
+}
+
+_Use_decl_annotations_
+NDIS_STATUS
+MinOidRequest(NDIS_HANDLE MiniportAdapterContext, PNDIS_OID_REQUEST OidRequest)
+{
+    PMIN_ADAPTER Adapter = (PMIN_ADAPTER)MiniportAdapterContext;
+    NDIS_STATUS Status = MinProcessOid(OidRequest);
+
+    if (Status == NDIS_STATUS_SUCCESS && OidRequest->RequestType == NdisRequestSetInformation &&
+        OidRequest->DATA.SET_INFORMATION.Oid == OID_GEN_CURRENT_PACKET_FILTER) {
+        /* Greet the protocol that just set its filter with a beacon. */
+        MinIndicateBeacon(Adapter, FALSE);
+    }
+    return Status;
 }
 
 _Use_decl_annotations_
@@ -357,16 +393,17 @@ MinReturnNetBufferLists(NDIS_HANDLE MiniportAdapterContext, PNET_BUFFER_LIST Net
                         ULONG ReturnFlags)
 {
     PMIN_ADAPTER Adapter = (PMIN_ADAPTER)MiniportAdapterContext;
+    BOOLEAN CompletePause;
 
     UNREFERENCED_PARAMETER(NetBufferLists);   /* only ever our one beacon NBL */
-    if (NDIS_TEST_RETURN_AT_DISPATCH_LEVEL(ReturnFlags)) {
-        NdisDprAcquireSpinLock(&Adapter->Lock);
-        Adapter->RxOutstanding = FALSE;
-        NdisDprReleaseSpinLock(&Adapter->Lock);
-    } else {
-        NdisAcquireSpinLock(&Adapter->Lock);
-        Adapter->RxOutstanding = FALSE;
-        NdisReleaseSpinLock(&Adapter->Lock);
+    UNREFERENCED_PARAMETER(ReturnFlags);
+    NdisAcquireSpinLock(&Adapter->Lock);
+    Adapter->RxOutstanding = FALSE;
+    CompletePause = Adapter->PausePending;
+    Adapter->PausePending = FALSE;
+    NdisReleaseSpinLock(&Adapter->Lock);
+    if (CompletePause) {
+        NdisMPauseComplete(Adapter->AdapterHandle);
     }
 }
 
@@ -399,22 +436,9 @@ _Use_decl_annotations_
 VOID
 MinTimer(PVOID SystemSpecific1, PVOID FunctionContext, PVOID SystemSpecific2, PVOID SystemSpecific3)
 {
-    PMIN_ADAPTER Adapter = (PMIN_ADAPTER)FunctionContext;
-    BOOLEAN Indicate = FALSE;
-
     UNREFERENCED_PARAMETER(SystemSpecific1);
     UNREFERENCED_PARAMETER(SystemSpecific2);
     UNREFERENCED_PARAMETER(SystemSpecific3);
-
-    NdisDprAcquireSpinLock(&Adapter->Lock);
-    if (!Adapter->RxOutstanding) {            /* bug: Adapter->Running is not checked */
-        Adapter->RxOutstanding = TRUE;
-        Indicate = TRUE;
-    }
-    NdisDprReleaseSpinLock(&Adapter->Lock);
-
-    if (Indicate) {
-        NdisMIndicateReceiveNetBufferLists(Adapter->AdapterHandle, Adapter->RxNbl, NDIS_DEFAULT_PORT_NUMBER, 1, NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL); /* VIOLATION: ST-PAUSED-IO */
-    }
+    MinIndicateBeacon((PMIN_ADAPTER)FunctionContext, TRUE);
 }
 
