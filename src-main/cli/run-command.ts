@@ -8,7 +8,6 @@ import { parseFault } from '../sim/session/faults';
 import type { RunResult } from '../sim/session/scenario';
 import { NdjsonWriter } from '../engine/session/ndjson';
 import { runDriver } from '../engine/session/run-driver';
-import { createSourceMap } from '../engine/session/source-map';
 import { buildCacheDir } from '../engine/resources';
 import { BuildService } from '../engine/toolchain/build-service';
 import { ProjectFiles } from '../engine/toolchain/project';
@@ -120,12 +119,10 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     const first = runDriver({ ...base, faults: plainFaults });
     const injections: Injection[] = [];
     if (systematic) {
-      const sourceMap = createSourceMap(built.lineTable!, built.inlineTable);
       for (const site of first.sitesSeen) {
-        const [api, offset] = site.split('@') as [string, string];
-        const where = sourceMap.lookup(Number(offset));
+        const api = site.slice(0, site.lastIndexOf('@'));
         const run = runDriver({ ...base, faults: plainFaults, systematicTarget: site });
-        injections.push({ site, api, where: where ? `${where.file}:${where.line}` : 'unknown', result: run.result.result, findings: run.result.findings, bugcheck: run.result.bugcheck });
+        injections.push({ site, api, where: first.describeSite(site), result: run.result.result, findings: run.result.findings, bugcheck: run.result.bugcheck });
       }
     }
     const worst = [first.result.result, ...injections.map((i) => i.result)].includes('bugcheck')

@@ -8,7 +8,13 @@ const adapter = { adapter: z.string().min(1).max(64).optional() };
 /** One step of a scenario: what the system (PnP, NDIS, the wire, time) does next. */
 export const ScenarioStep = z.discriminatedUnion('step', [
   z.object({ step: z.literal('load') }).strict(),
-  z.object({ step: z.literal('add-device'), name: z.string().min(1).max(64).default('adapter0'), registry: RegistryValues.default({}) }).strict(),
+  z.object({
+    step: z.literal('add-device'),
+    name: z.string().min(1).max(64).default('adapter0'),
+    registry: RegistryValues.default({}),
+    /** The hardware under the adapter: a device kind the simulator knows (absent: 'virtual', no hardware). */
+    device: z.string().min(1).max(64).optional(),
+  }).strict(),
   z.object({ step: z.literal('restart'), ...adapter }).strict(),
   z.object({ step: z.literal('pause'), ...adapter }).strict(),
   z.object({ step: z.literal('halt'), ...adapter }).strict(),

@@ -147,6 +147,32 @@ export const SimFaultInjected = z.object({
   outcome: z.string(),
 });
 
+/** A register or I/O port access of the driver, forwarded to the adapter's device. */
+export const SimHwRegister = z.object({
+  ...at,
+  ...Site,
+  kind: z.literal('hw.register'),
+  adapter: z.string(),
+  space: z.enum(['memory', 'port']),
+  op: z.enum(['read', 'write']),
+  /** Offset in the memory range (bar) or the bus port number. */
+  offset: z.number().int(),
+  bar: z.number().int().optional(),
+  size: z.number().int(),
+  value: z.number().int(),
+  /** The device's name for the register, when it has one. */
+  register: z.string().optional(),
+});
+/** The device raised its interrupt, and what became of it (ISR claimed it, not claimed, or it had to wait). */
+export const SimHwInterrupt = z.object({
+  ...at,
+  kind: z.literal('hw.interrupt'),
+  adapter: z.string(),
+  outcome: z.enum(['claimed', 'not-claimed', 'deferred', 'no-handler', 'spurious']),
+  dpc: z.boolean().optional(),
+  message: z.number().int().optional(),
+});
+
 export const SimEvent = z.discriminatedUnion('kind', [
   SimRunStarted,
   SimRunFinished,
@@ -168,6 +194,8 @@ export const SimEvent = z.discriminatedUnion('kind', [
   SimWireFrame,
   SimOidRequest,
   SimOidComplete,
+  SimHwRegister,
+  SimHwInterrupt,
 ]);
 export type SimEvent = z.infer<typeof SimEvent>;
 export type SimEventKind = SimEvent['kind'];

@@ -26,6 +26,8 @@ export interface RunOutput {
   result: RunResult;
   /** Fallible call sites the run reached, in order (for systematic fault injection). */
   sitesSeen: string[];
+  /** Where a site key of `sitesSeen` is in the source ('oid.c:42'); its offsets are those of the instrumented module. */
+  describeSite(key: string): string;
 }
 
 /**
@@ -41,10 +43,11 @@ export function runDriver(options: RunOptions): RunOutput {
   const faults = new FaultPlan(specs, options.systematicTarget);
   const seed = options.seed ?? 1;
   const emit = options.onEvent ?? (() => undefined);
+  const sourceMap = createSourceMap(options.build.lineTable, options.build.inlineTable, (o) => instrumented.toOriginalOffset(o));
   const session = new Session({
     wasm: instrumented.wasm,
     driverName: options.driverName,
-    sourceMap: createSourceMap(options.build.lineTable, options.build.inlineTable, (o) => instrumented.toOriginalOffset(o)),
+    sourceMap,
     fuelGlobal: instrumented.fuelGlobalExport ?? FUEL_GLOBAL_EXPORT,
     seed,
     faults,
@@ -55,5 +58,9 @@ export function runDriver(options: RunOptions): RunOutput {
   });
   session.emit({ kind: 'run.started', driver: options.driverName, seed, scenario: scenario.name, faults: specs.map(formatFault) });
   const result = runScenario(session, scenario, options.driverName);
-  return { result, sitesSeen: faults.sitesSeen };
+  const describeSite = (key: string): string => {
+    const site = sourceMap.lookup(Number(key.slice(key.lastIndexOf('@') + 1)));
+    return site ? `${site.file}:${site.line}` : 'unknown';
+  };
+  return { result, sitesSeen: faults.sitesSeen, describeSite };
 }

@@ -155,6 +155,43 @@ export const LAYOUT_SPEC = {
   LOCK_STATE_EX: ['OldIrql', 'LockState', 'Flags'],
   NDIS_EVENT: ['Event', 'Event.Header.SignalState'],
   PROCESSOR_NUMBER: ['Group', 'Number', 'Reserved'],
+  // hardware / DMA / interrupt families
+  CM_PARTIAL_RESOURCE_LIST: ['Version', 'Revision', 'Count', 'PartialDescriptors'],
+  CM_PARTIAL_RESOURCE_DESCRIPTOR: [
+    'Type',
+    'ShareDisposition',
+    'Flags',
+    'u.Port.Start',
+    'u.Port.Length',
+    'u.Memory.Start',
+    'u.Memory.Length',
+    'u.Interrupt.Level',
+    'u.Interrupt.Vector',
+    'u.Interrupt.Affinity',
+    'u.MessageInterrupt.Raw.MessageCount',
+    'u.MessageInterrupt.Raw.Vector',
+    'u.MessageInterrupt.Raw.Affinity',
+  ],
+  NDIS_SG_DMA_DESCRIPTION: [...HEADER, 'Flags', 'MaximumPhysicalMapping', 'ProcessSGListHandler', 'SharedMemAllocateCompleteHandler', 'ScatterGatherListSize'],
+  NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS: [
+    ...HEADER,
+    'InterruptHandler',
+    'InterruptDpcHandler',
+    'DisableInterruptHandler',
+    'EnableInterruptHandler',
+    'MsiSupported',
+    'MsiSyncWithAllMessages',
+    'MessageInterruptHandler',
+    'MessageInterruptDpcHandler',
+    'DisableMessageInterruptHandler',
+    'EnableMessageInterruptHandler',
+    'InterruptType',
+    'MessageInfoTable',
+  ],
+  IO_INTERRUPT_MESSAGE_INFO: ['UnifiedIrql', 'MessageCount', 'MessageInfo'],
+  IO_INTERRUPT_MESSAGE_INFO_ENTRY: ['MessageAddress', 'TargetProcessorSet', 'InterruptObject', 'MessageData', 'Vector', 'Irql', 'Mode', 'Polarity'],
+  SCATTER_GATHER_LIST: ['NumberOfElements', 'Reserved'],
+  SCATTER_GATHER_ELEMENT: ['Address', 'Length', 'Reserved'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type LayoutSpec = typeof LAYOUT_SPEC;
@@ -237,6 +274,13 @@ export const CONSTANT_SPEC = [
   // memory / sync / timers / debug families
   'NDIS_MEMORY_CONTIGUOUS', 'NDIS_MEMORY_NONCACHED', 'NDIS_RWL_AT_DISPATCH_LEVEL', 'NonPagedPool', 'PagedPool',
   'NonPagedPoolNx', 'PagedPoolCacheAligned', 'NDIS_RUNTIME_VERSION_687',
+  // hardware / DMA / interrupt families
+  'NDIS_OBJECT_TYPE_SG_DMA_DESCRIPTION', 'NDIS_SG_DMA_DESCRIPTION_REVISION_1', 'NDIS_SIZEOF_SG_DMA_DESCRIPTION_REVISION_1',
+  'NDIS_SG_DMA_64_BIT_ADDRESS', 'NDIS_OBJECT_TYPE_MINIPORT_INTERRUPT', 'NDIS_MINIPORT_INTERRUPT_REVISION_1',
+  'NDIS_SIZEOF_MINIPORT_INTERRUPT_CHARACTERISTICS_REVISION_1', 'NDIS_CONNECT_LINE_BASED', 'NDIS_CONNECT_MESSAGE_BASED',
+  'CmResourceTypePort', 'CmResourceTypeInterrupt', 'CmResourceTypeMemory', 'CmResourceShareDeviceExclusive', 'CmResourceShareShared',
+  'CM_RESOURCE_INTERRUPT_LEVEL_SENSITIVE', 'CM_RESOURCE_INTERRUPT_LATCHED', 'CM_RESOURCE_INTERRUPT_MESSAGE', 'CM_RESOURCE_PORT_IO',
+  'CM_RESOURCE_MEMORY_READ_WRITE', 'PCI_WHICHSPACE_CONFIG',
 ] as const;
 
 export type ConstantName = (typeof CONSTANT_SPEC)[number];

@@ -1,8 +1,10 @@
 import { BugCheck } from '../kernel/bugcheck';
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from '../kernel/irql';
+import { createDevice, type BenchDevice } from '../hw/device';
 import type { Session } from '../session/session';
 import { describeLeaks, driverState, hexStatus, type MiniportRegistration } from './driver';
-import { args, defineImports } from './imports';
+import { errorLogCount } from './debug';
+import { addCallCheck, args, defineImports } from './imports';
 import { isSuccess, K } from './status';
 
 /** The adapter states of ndis-rules §3.2. */
@@ -34,10 +36,14 @@ export interface Adapter {
   /** Registry values of the device instance (IMMiniport, NetworkAddress, keywords). */
   registry: Record<string, number | string>;
   initParameters: number;
+  /** The hardware under the adapter (a NullDevice for a virtual miniport). */
+  device: BenchDevice;
 }
 
 /** Checks other families run at the adapter's milestones (timers still queued at halt, …). */
 export interface AdapterChecks {
+  /** The adapter exists and its init parameters are built; MiniportInitializeEx is about to be called. */
+  beforeInit?(session: Session, adapter: Adapter): void;
   /** MiniportInitializeEx succeeded and the adapter is Paused: what NDIS does next (the first OIDs). */
   afterInitSuccess?(session: Session, adapter: Adapter): void;
   /** MiniportInitializeEx returned a failure status. */
@@ -85,7 +91,7 @@ function writeHeader(session: Session, address: number, type: number, revision: 
  * A device arrives: NDIS calls MiniportInitializeEx at PASSIVE_LEVEL with init parameters it owns.
  * Returns the status the driver returned.
  */
-export function initializeAdapter(session: Session, name: string, registry: Record<string, number | string> = {}): number {
+export function initializeAdapter(session: Session, name: string, registry: Record<string, number | string> = {}, device: string | BenchDevice = 'virtual'): number {
   const driver = driverState(session);
   const registration = driver.registrations.find((r) => !r.deregistered);
   if (driver.phase !== 'registered' || !registration) throw new Error(`cannot add device ${name}: the driver is ${driver.phase}`);
@@ -108,10 +114,12 @@ export function initializeAdapter(session: Session, name: string, registry: Reco
     firstSerial: session.pool.liveAllocations.reduce((m, a) => Math.max(m, a.serial + 1), 0),
     registry,
     initParameters: params,
+    device: typeof device === 'string' ? createDevice(device) : device,
   };
   session.memory.setField('NDIS_MINIPORT_INIT_PARAMETERS', params, 'IfIndex', 10 + adapter.index);
   map.set(adapter.handle, adapter);
   transition(session, adapter, 'Initializing');
+  for (const c of checks) c.beforeInit?.(session, adapter);
   const status = session.callDriver('MiniportInitializeEx', registration.handlers.initialize, [adapter.handle, registration.context, params], PASSIVE_LEVEL, adapter.handle);
   if (session.irql !== PASSIVE_LEVEL) session.violation('INIT-EXIT-IRQL', `MiniportInitializeEx returned at IRQL ${session.irql}; it must return at PASSIVE_LEVEL`);
   if (status === K.NDIS_STATUS_PENDING) {
@@ -128,7 +136,10 @@ export function initializeAdapter(session: Session, name: string, registry: Reco
     for (const c of checks) c.afterInitSuccess?.(session, adapter);
     return status;
   }
-  // Failure: everything the adapter allocated must be gone (ndis-rules O9).
+  // Failure: everything the adapter allocated must be gone (ndis-rules O9), and the reason logged.
+  if (errorLogCount(session, adapter.handle) === 0) {
+    session.violation('INIT-FAIL-NOLOG', `MiniportInitializeEx failed (${hexStatus(status)}) without logging why with NdisWriteErrorLogEntry`, { site: undefined });
+  }
   for (const c of checks) c.afterInitFailure?.(session, adapter);
   const leaks = adapterLeaks(session, adapter);
   if (leaks.length > 0) session.violation('INIT-FAIL-LEAK', `MiniportInitializeEx failed (${hexStatus(status)}) and left ${leaks.length} allocation(s) behind: ${describeLeaks(leaks)}`);
@@ -330,3 +341,19 @@ defineImports([
     },
   },
 ]);
+
+/**
+ * During MiniportShutdownEx a driver only quiets its hardware: freeing or deregistering anything is
+ * a stop (SHUT-NO-NDIS); any other NDIS call is reported as a warning, as the rule documents.
+ */
+addCallCheck((session, spec) => {
+  if (!session.inCallback('MiniportShutdownEx')) return;
+  const releases = /Free|Deregister|Unmap|Cancel/.test(spec.name);
+  session.violation(
+    'SHUT-NO-NDIS',
+    releases
+      ? `${spec.name} called from MiniportShutdownEx: shutdown must leave resources allocated and only put the hardware in a safe state`
+      : `${spec.name} called from MiniportShutdownEx: a shutdown handler should call no NDIS functions`,
+    releases ? {} : { severity: 'warn' },
+  );
+});

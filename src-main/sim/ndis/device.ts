@@ -1,4 +1,4 @@
-import { DISPATCH_LEVEL, PASSIVE_LEVEL } from '../kernel/irql';
+import { PASSIVE_LEVEL } from '../kernel/irql';
 import type { Session } from '../session/session';
 import { adapterOf, type Adapter } from './adapter';
 import { driverState } from './driver';
@@ -62,27 +62,7 @@ defineImports([
       if (translated) session.memory.setU32(translated, resourceList);
     },
   },
-  {
-    name: 'NdisMGetBusData',
-    args: args('NdisMiniportHandle:handle', 'WhichSpace:u32', 'Offset:u32', 'Buffer:ptr', 'Length:u32'),
-    result: 'u32',
-    maxIrql: DISPATCH_LEVEL,
-    impl(session, [handle]) {
-      adapterOf(session, handle!, 'NdisMGetBusData');
-      // No bus under a virtual device: nothing to read (the LabNIC bench device supplies PCI space).
-      return 0;
-    },
-  },
-  {
-    name: 'NdisMSetBusData',
-    args: args('NdisMiniportHandle:handle', 'WhichSpace:u32', 'Offset:u32', 'Buffer:ptr', 'Length:u32'),
-    result: 'u32',
-    maxIrql: DISPATCH_LEVEL,
-    impl(session, [handle]) {
-      adapterOf(session, handle!, 'NdisMSetBusData');
-      return 0;
-    },
-  },
+  // NdisMGetBusData / NdisMSetBusData: hardware.ts (PCI configuration space of the adapter's device).
   {
     name: 'NdisRegisterDeviceEx',
     args: args('NdisHandle:handle', 'DeviceObjectAttributes:ptr', 'pDeviceObject:ptr', 'NdisDeviceHandle:ptr'),

@@ -51,3 +51,18 @@ export function args(...items: string[]): ImportArg[] {
     return { name, format: format ?? 'hex' };
   });
 }
+
+/**
+ * Checks that apply to every NDIS call in some context (e.g. nothing may be freed during
+ * MiniportShutdownEx); run by the session before the call, after its IRQL check.
+ */
+export type CallCheck = (session: Session, spec: ImportSpec, args: number[]) => void;
+const callChecks: CallCheck[] = [];
+
+export function addCallCheck(check: CallCheck): void {
+  callChecks.push(check);
+}
+
+export function runCallChecks(session: Session, spec: ImportSpec, args: number[]): void {
+  for (const check of callChecks) check(session, spec, args);
+}

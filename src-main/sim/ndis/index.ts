@@ -13,3 +13,6 @@ import './oid';
 import './indication';
 import './device';
 import './lookaside';
+import './dma';
+import './interrupts';
+import './hardware';

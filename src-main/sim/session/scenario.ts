@@ -130,7 +130,9 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
   }
   const phase = driverState(session).phase;
   const check = session.bugCheck;
-  const result: RunResult['result'] = check ? 'bugcheck' : session.findings.length > 0 || expectations.some((e) => !e.ok) ? 'findings' : 'clean';
+  // Warnings (documented "should"s) are listed but leave a run clean; everything else is a finding.
+  const serious = session.findings.some((f) => f.severity !== 'warn');
+  const result: RunResult['result'] = check ? 'bugcheck' : serious || expectations.some((e) => !e.ok) ? 'findings' : 'clean';
   session.emit({ kind: 'run.finished', result, findings: session.findings.length });
   return {
     result,

@@ -6,7 +6,7 @@ import { Kernel, VirtualTimeExhausted } from '../kernel/kernel';
 import { decodeUbsanReport, isUbsanHandler } from '../kernel/ubsan';
 import { DriverMemory, MemoryAccessError } from '../memory/driver-memory';
 import { Pool } from '../memory/pool';
-import { importSpecs, type ArgFormat, type ImportSpec, type ResultFormat } from '../ndis/imports';
+import { importSpecs, runCallChecks, type ArgFormat, type ImportSpec, type ResultFormat } from '../ndis/imports';
 import { FaultPlan } from './faults';
 import { currentDriverOffset, driverOffsetsOf, type SourceMap, type SourceSite } from './source-site';
 
@@ -153,12 +153,19 @@ export class Session {
    * run now; a stop ends the scenario once the driver is back in NDIS (the call still fails so the
    * driver's error path runs); api-fail and warn are recorded and the run goes on.
    */
-  violation(ruleId: string, message: string, options: { site?: SourceSite; params?: [number, number, number] } = {}): void {
+  violation(
+    ruleId: string,
+    message: string,
+    options: { site?: SourceSite; params?: [number, number, number]; severity?: 'warn' } = {},
+  ): void {
     const rule = ruleById(ruleId);
     const site = options.site ?? this.site();
-    const finding: Finding = { rule: rule.id, severity: rule.severity, message, doc: rule.docs[0] ?? '', ...(site ? { site } : {}) };
+    // A rule whose documentation gives a milder consequence for some cases (e.g. SHUT-NO-NDIS) may be reported as a warning.
+    const severity = options.severity ?? rule.severity;
+    const finding: Finding = { rule: rule.id, severity, message, doc: rule.docs[0] ?? '', ...(site ? { site } : {}) };
     this.findings.push(finding);
-    this.emit({ kind: 'finding', rule: rule.id, severity: rule.severity, message, doc: finding.doc, ...siteFields(site) });
+    this.emit({ kind: 'finding', rule: rule.id, severity, message, doc: finding.doc, ...siteFields(site) });
+    if (severity === 'warn') return;
     if (rule.severity === 'bugcheck' && rule.bugCheck) {
       const p = options.params ?? [0, 0, 0];
       throw new BugCheck(rule.bugCheck.code, [rule.bugCheck.p1 ?? 0, p[0], p[1], p[2]], message, rule.id, site);
@@ -313,6 +320,7 @@ export class Session {
       const args = raw.map((v) => (typeof v === 'number' ? v >>> 0 : v));
       if (spec.maxIrql !== undefined && this.kernel.irql > spec.maxIrql) this.irqlViolation(spec, `at most ${spec.maxIrql}`);
       if (spec.exactIrql !== undefined && this.kernel.irql !== spec.exactIrql) this.irqlViolation(spec, `exactly ${spec.exactIrql}`);
+      runCallChecks(this, spec, args);
       let result: number | bigint | void = undefined;
       let injected: string | undefined;
       if (fault) {
