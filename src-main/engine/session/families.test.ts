@@ -76,3 +76,28 @@ describe('the memory cap', () => {
     expect(run.result.bugcheck!.message).toContain("reached the lab's cap of 4,194,304 bytes");
   });
 });
+
+describe('rules around OIDs and flags', () => {
+  it('OID-NETPNP: NdisMNetPnPEvent from inside an OID request', async () => {
+    const files = {
+      'driver.c': template.replace(
+        'static NDIS_STATUS MpOid(NDIS_HANDLE c, PNDIS_OID_REQUEST r) { UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(r); return NDIS_STATUS_NOT_SUPPORTED; }',
+        'static NDIS_STATUS MpOid(NDIS_HANDLE c, PNDIS_OID_REQUEST r) { NET_PNP_EVENT_NOTIFICATION e; UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(r); NdisZeroMemory(&e, sizeof(e));\n    NdisMNetPnPEvent(TheAdapter.Handle, &e); /* VIOLATION */\n    return NDIS_STATUS_NOT_SUPPORTED; }',
+      ),
+    };
+    const run = await runDriverSource(files, { scenario: INIT_ONLY });
+    expect(run.result.findings[0]).toMatchObject({ rule: 'OID-NETPNP', file: 'driver.c', line: lineOf(files['driver.c'], 'VIOLATION') });
+  });
+
+  it('IRQL-FLAGS: asking for the IRQL in MiniportSendNetBufferLists is a warning, and the run stays clean', async () => {
+    const files = {
+      'driver.c': template.replace(
+        'static VOID MpSend(NDIS_HANDLE c, PNET_BUFFER_LIST n, NDIS_PORT_NUMBER p, ULONG f) { UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(p); UNREFERENCED_PARAMETER(f); }',
+        'static VOID MpSend(NDIS_HANDLE c, PNET_BUFFER_LIST n, NDIS_PORT_NUMBER p, ULONG f) { UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(p);\n    if (KeGetCurrentIrql() == DISPATCH_LEVEL) f |= 1; /* VIOLATION */\n    NdisMSendNetBufferListsComplete(TheAdapter.Handle, n, f & NDIS_SEND_FLAGS_DISPATCH_LEVEL ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL : 0); }',
+      ),
+    };
+    const run = await runDriverSource(files, { scenario: { steps: [{ step: 'load' }, { step: 'add-device' }, { step: 'restart' }, { step: 'send', count: 1 }] } });
+    expect(run.result.findings[0]).toMatchObject({ rule: 'IRQL-FLAGS', severity: 'warn', line: lineOf(files['driver.c'], 'VIOLATION') });
+    expect(run.result.result).toBe('clean');
+  });
+});

@@ -313,6 +313,21 @@ defineImports([
     impl: (session, [handle, attributes]) => setAttributes(session, adapterOf(session, handle!, 'NdisMSetMiniportAttributes'), attributes!),
   },
   {
+    name: 'NdisMNetPnPEvent',
+    args: args('MiniportAdapterHandle:handle', 'NetPnPEvent:ptr'),
+    result: 'status',
+    exactIrql: PASSIVE_LEVEL,
+    impl(session, [handle]) {
+      const adapter = adapterOf(session, handle!, 'NdisMNetPnPEvent');
+      if (session.inCallback('MiniportOidRequest')) {
+        session.violation('OID-NETPNP', 'NdisMNetPnPEvent called while handling an OID request: NDIS can deadlock, because the event goes up to the protocols that issued the OID');
+        return K.NDIS_STATUS_FAILURE;
+      }
+      // No protocol bound above this adapter handles the event: NDIS completes it at once.
+      return adapter.state === 'Halted' ? K.NDIS_STATUS_INVALID_STATE : K.NDIS_STATUS_SUCCESS;
+    },
+  },
+  {
     name: 'NdisMPauseComplete',
     args: args('MiniportAdapterHandle:handle'),
     result: 'void',
@@ -356,4 +371,17 @@ addCallCheck((session, spec) => {
       : `${spec.name} called from MiniportShutdownEx: a shutdown handler should call no NDIS functions`,
     releases ? {} : { severity: 'warn' },
   );
+});
+
+/**
+ * Callbacks that receive a flag telling whether they run at DISPATCH_LEVEL should test the flag
+ * (NDIS_TEST_SEND_AT_DISPATCH_LEVEL and friends) rather than ask for the IRQL.
+ */
+const FLAGGED_CALLBACKS = ['MiniportSendNetBufferLists', 'MiniportReturnNetBufferLists', 'MiniportCancelSend'];
+addCallCheck((session, spec) => {
+  if (spec.name !== 'KeGetCurrentIrql') return;
+  const callback = session.currentCallback?.handler;
+  if (callback && FLAGGED_CALLBACKS.includes(callback)) {
+    session.violation('IRQL-FLAGS', `KeGetCurrentIrql called in ${callback}: test the DISPATCH_LEVEL flag NDIS passed instead`, { severity: 'warn' });
+  }
 });
