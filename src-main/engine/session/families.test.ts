@@ -101,3 +101,23 @@ describe('rules around OIDs and flags', () => {
     expect(run.result.result).toBe('clean');
   });
 });
+
+describe('check for hang during a slow initialization', () => {
+  it('INIT-CFH-WINDOW: NDIS calls MiniportCheckForHangEx while init sleeps past the interval; TRUE is a warning', async () => {
+    const files = {
+      'driver.c': template
+        .replace(
+          'static NDIS_STATUS MpSetOptions',
+          'static BOOLEAN MpCheckForHang(NDIS_HANDLE c) { UNREFERENCED_PARAMETER(c); return TRUE; }\nstatic NDIS_STATUS MpReset(NDIS_HANDLE c, PBOOLEAN a) { UNREFERENCED_PARAMETER(c); *a = FALSE; return NDIS_STATUS_SUCCESS; }\nstatic NDIS_STATUS MpSetOptions',
+        )
+        .replace('    chars.ShutdownHandlerEx = MpShutdown;', '    chars.ShutdownHandlerEx = MpShutdown;\n    chars.CheckForHangHandlerEx = MpCheckForHang;\n    chars.ResetHandlerEx = MpReset;')
+        .replace('    TheAdapter.Handle = MiniportAdapterHandle;', '    TheAdapter.Handle = MiniportAdapterHandle;\n    NdisMSleep(3000000); /* three seconds of "hardware self-test" */'),
+    };
+    const run = await runDriverSource(files, { scenario: INIT_ONLY });
+    const callbacks = run.events.filter((e) => e.kind === 'driver.callback' && e.handler === 'MiniportCheckForHangEx' && e.phase === 'enter');
+    expect(callbacks).toHaveLength(1);
+    expect(callbacks[0]!.t).toBe(2 * 10_000_000);
+    expect(run.result.findings[0]).toMatchObject({ rule: 'INIT-CFH-WINDOW', severity: 'warn' });
+    expect(run.result.adapters[0]!.state).toBe('Paused');
+  });
+});

@@ -119,6 +119,7 @@ export function initializeAdapter(session: Session, name: string, registry: Reco
   session.memory.setField('NDIS_MINIPORT_INIT_PARAMETERS', params, 'IfIndex', 10 + adapter.index);
   map.set(adapter.handle, adapter);
   transition(session, adapter, 'Initializing');
+  scheduleCheckForHangDuringInit(session, adapter);
   for (const c of checks) c.beforeInit?.(session, adapter);
   const status = session.callDriver('MiniportInitializeEx', registration.handlers.initialize, [adapter.handle, registration.context, params], PASSIVE_LEVEL, adapter.handle);
   if (session.irql !== PASSIVE_LEVEL) session.violation('INIT-EXIT-IRQL', `MiniportInitializeEx returned at IRQL ${session.irql}; it must return at PASSIVE_LEVEL`);
@@ -145,6 +146,41 @@ export function initializeAdapter(session: Session, name: string, registry: Reco
   if (leaks.length > 0) session.violation('INIT-FAIL-LEAK', `MiniportInitializeEx failed (${hexStatus(status)}) and left ${leaks.length} allocation(s) behind: ${describeLeaks(leaks)}`);
   transition(session, adapter, 'Halted');
   return status;
+}
+
+/** CheckForHangTimeInSeconds 0 means NDIS's default: about every two seconds. */
+const DEFAULT_CHECK_FOR_HANG_TICKS = 2 * 10_000_000;
+
+/**
+ * NDIS may call MiniportCheckForHangEx (at PASSIVE_LEVEL) while an initialization outlasts the
+ * check-for-hang interval; answering TRUE then asks for a reset of an adapter still starting.
+ */
+function scheduleCheckForHangDuringInit(session: Session, adapter: Adapter): void {
+  const handler = adapter.registration.handlers.checkForHang;
+  if (handler === 0) return;
+  const schedule = (): void => {
+    const seconds = adapter.registrationAttributes?.checkForHangSeconds ?? 0;
+    session.kernel.scheduler.at(session.now + (seconds > 0 ? seconds * 10_000_000 : DEFAULT_CHECK_FOR_HANG_TICKS), { label: `check for hang ${adapter.name}`, run: tick });
+  };
+  const tick = (): void => {
+    if (adapter.state !== 'Initializing') return;
+    session.kernel.queueWorkItem({
+      label: `MiniportCheckForHangEx(${adapter.name})`,
+      run: () => {
+        if (adapter.state !== 'Initializing') return;
+        const hung = session.callDriver('MiniportCheckForHangEx', handler, [adapter.context], PASSIVE_LEVEL, adapter.handle);
+        if (hung !== 0) {
+          session.violation(
+            'INIT-CFH-WINDOW',
+            `MiniportCheckForHangEx returned TRUE while ${adapter.name} was still initializing: make CheckForHangTimeInSeconds longer than initialization takes, and never report a hang before init completes`,
+            { severity: 'warn' },
+          );
+        }
+        schedule();
+      },
+    });
+  };
+  schedule();
 }
 
 /**
