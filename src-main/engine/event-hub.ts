@@ -31,6 +31,11 @@ export class EventHub {
     return this.seq;
   }
 
+  /** The seq of the last event already handed to subscribers (later ones are still pending). */
+  get lastDeliveredSeq(): number {
+    return this.seq - this.pending.length;
+  }
+
   emit(event: UnsequencedEvent): LabEvent {
     const numbered = { ...event, seq: ++this.seq } as LabEvent;
     this.pending.push(numbered);

@@ -80,7 +80,8 @@ export class ServerConnection {
     this.subscription ??= this.engine.hub.subscribe((batch: EventsFrame) => {
       if (!this.closed) this.sink(batch);
     });
-    return { t: 'welcome', contract: CONTRACT_VERSION, engine: { name: ENGINE_NAME, version: ENGINE_VERSION } };
+    // Events already numbered but not yet sent reach this client too, so it starts before them.
+    return { t: 'welcome', contract: CONTRACT_VERSION, engine: { name: ENGINE_NAME, version: ENGINE_VERSION }, lastSeq: this.engine.hub.lastDeliveredSeq };
   }
 
   private async call(frame: CallFrame): Promise<ResultFrame> {

@@ -19,6 +19,8 @@ export const WelcomeFrame = z.object({
   t: z.literal('welcome'),
   contract: z.number().int(),
   engine: z.object({ name: z.string(), version: z.string() }),
+  /** The seq of the last event emitted before this client joined: its first event is the next one. */
+  lastSeq: z.number().int().nonnegative(),
 });
 export const ResultOkFrame = z.object({ t: z.literal('result'), id: z.number().int(), ok: z.literal(true), output: z.unknown() });
 export const ResultErrFrame = z.object({ t: z.literal('result'), id: z.number().int(), ok: z.literal(false), error: LabErrorData });

@@ -157,6 +157,7 @@ export class LabClient {
       return;
     }
     this.welcome = frame;
+    this.lastSeq = frame.lastSeq;
     waiter?.resolve(frame);
   }
 

@@ -92,8 +92,8 @@ describe('rules around OIDs and flags', () => {
   it('IRQL-FLAGS: asking for the IRQL in MiniportSendNetBufferLists is a warning, and the run stays clean', async () => {
     const files = {
       'driver.c': template.replace(
-        'static VOID MpSend(NDIS_HANDLE c, PNET_BUFFER_LIST n, NDIS_PORT_NUMBER p, ULONG f) { UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(p); UNREFERENCED_PARAMETER(f); }',
-        'static VOID MpSend(NDIS_HANDLE c, PNET_BUFFER_LIST n, NDIS_PORT_NUMBER p, ULONG f) { UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(p);\n    if (KeGetCurrentIrql() == DISPATCH_LEVEL) f |= 1; /* VIOLATION */\n    NdisMSendNetBufferListsComplete(TheAdapter.Handle, n, f & NDIS_SEND_FLAGS_DISPATCH_LEVEL ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL : 0); }',
+        '    TheAdapter.Sends++;\n',
+        '    TheAdapter.Sends++;\n    if (KeGetCurrentIrql() == DISPATCH_LEVEL) TheAdapter.Sends++; /* VIOLATION */\n',
       ),
     };
     const run = await runDriverSource(files, { scenario: { steps: [{ step: 'load' }, { step: 'add-device' }, { step: 'restart' }, { step: 'send', count: 1 }] } });

@@ -65,7 +65,7 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
           loadDriver(session, driverName);
           break;
         case 'add-device':
-          initializeAdapter(session, step.name, step.registry);
+          initializeAdapter(session, step.name, step.registry, step.device);
           break;
         case 'restart':
           restartAdapter(session, pickAdapter(session, step.adapter));

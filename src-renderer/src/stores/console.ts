@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { ref, shallowRef, triggerRef } from 'vue';
-import type { LabEvent } from '../../../src-shared/contract';
+import type { LabEvent, SimEvent } from '../../../src-shared/contract';
 import { useEngineStore } from './engine';
 
 export interface ConsoleLine {
@@ -30,7 +30,7 @@ export const useConsoleStore = defineStore('console', () => {
         return `compiler loading: ${percent}% of ${(status.totalBytes / 1e6).toFixed(0)} MB`;
       }
       case 'run.events':
-        return `${event.runId}: ${event.events.length} simulator events`;
+        return `${event.runId}: ${event.events.length} events`;
       case 'run.status':
         return `${event.runId}: ${event.state}${event.reason ? ` (${event.reason})` : ''}${event.result ? ` — ${event.result.result}` : ''}`;
       case 'build.finished':
@@ -38,9 +38,36 @@ export const useConsoleStore = defineStore('console', () => {
     }
   }
 
+  /** One console line per simulator event, in the words a driver engineer reads a trace in. */
+  function describeSim(event: SimEvent): string {
+    const time = `${(event.t / 10_000).toFixed(3).padStart(9)} ms`;
+    const where = 'file' in event && event.file ? ` (${event.file}:${event.line})` : '';
+    switch (event.kind) {
+      case 'ndis.call':
+        return `${time}  ${event.api}(${event.args.join(', ')})${event.result ? ` = ${event.result}` : ''}${where}`;
+      case 'driver.callback':
+        return `${time}  ${event.phase === 'enter' ? '→' : '←'} ${event.handler}${event.result ? ` = ${event.result}` : ''}`;
+      case 'adapter.state':
+        return `${time}  adapter ${event.adapter}: ${event.from} → ${event.to}`;
+      case 'finding':
+        return `${time}  FINDING ${event.rule} (${event.severity}): ${event.message}${where}`;
+      case 'bugcheck':
+        return `${time}  BUG CHECK 0x${event.code.toString(16).toUpperCase()} ${event.rule ?? ''}: ${event.message}${where}`;
+      case 'debug.print':
+        return `${time}  DbgPrint: ${event.text.trimEnd()}`;
+      case 'run.finished':
+        return `${time}  run finished: ${event.result}, ${event.findings} finding(s)`;
+      default:
+        return `${time}  ${event.kind}`;
+    }
+  }
+
   function append(events: LabEvent[]): void {
     const next = lines.value;
-    for (const event of events) next.push({ seq: event.seq, text: describe(event) });
+    for (const event of events) {
+      if (event.kind === 'run.events') for (const sim of event.events) next.push({ seq: event.seq, text: describeSim(sim) });
+      else next.push({ seq: event.seq, text: describe(event) });
+    }
     if (next.length > MAX_LINES) {
       const excess = next.length - MAX_LINES;
       next.splice(0, excess);
