@@ -8,9 +8,20 @@
 typedef __SIZE_TYPE__ size_t;
 typedef __WCHAR_TYPE__ ndislab_wchar_t;
 
+/*
+ * Address 0 is ordinary memory in wasm, so a NULL buffer would be written silently. The runtime
+ * reports it to the simulator instead, which stops the run at the driver line that made the call.
+ */
+__attribute__((import_module("ndis"), import_name("NdisLabCrtNullBuffer")))
+void NdisLabCrtNullBuffer(const char *function, size_t count);
+
+#define NDISLAB_CHECK(ptr, fn, count) \
+    do { if ((count) != 0 && (ptr) == 0) NdisLabCrtNullBuffer(fn, count); } while (0)
+
 void *memset(void *dest, int value, size_t count)
 {
     unsigned char *d = (unsigned char *)dest;
+    NDISLAB_CHECK(dest, "memset", count);
     while (count--) {
         *d++ = (unsigned char)value;
     }
@@ -21,6 +32,8 @@ void *memcpy(void *__restrict dest, const void *__restrict src, size_t count)
 {
     unsigned char *d = (unsigned char *)dest;
     const unsigned char *s = (const unsigned char *)src;
+    NDISLAB_CHECK(dest, "memcpy (destination)", count);
+    NDISLAB_CHECK(src, "memcpy (source)", count);
     while (count--) {
         *d++ = *s++;
     }
@@ -31,6 +44,8 @@ void *memmove(void *dest, const void *src, size_t count)
 {
     unsigned char *d = (unsigned char *)dest;
     const unsigned char *s = (const unsigned char *)src;
+    NDISLAB_CHECK(dest, "memmove (destination)", count);
+    NDISLAB_CHECK(src, "memmove (source)", count);
     if (d == s || count == 0) {
         return dest;
     }
@@ -52,6 +67,8 @@ int memcmp(const void *buf1, const void *buf2, size_t count)
 {
     const unsigned char *a = (const unsigned char *)buf1;
     const unsigned char *b = (const unsigned char *)buf2;
+    NDISLAB_CHECK(buf1, "memcmp", count);
+    NDISLAB_CHECK(buf2, "memcmp", count);
     for (; count; count--, a++, b++) {
         if (*a != *b) {
             return (int)*a - (int)*b;

@@ -121,3 +121,12 @@ describe('check for hang during a slow initialization', () => {
     expect(run.result.adapters[0]!.state).toBe('Paused');
   });
 });
+
+describe('the C runtime under the driver', () => {
+  it('a NULL buffer given to NdisZeroMemory (memset) is a page fault at the driver line, not a silent write to address 0', async () => {
+    const files = withInit('', "    {\n        PUCHAR buffer = NdisAllocateMemoryWithTagPriority(MiniportAdapterHandle, 64, 'ffuB', NormalPoolPriority);\n        NdisZeroMemory(buffer, 64); /* VIOLATION */\n        if (buffer) NdisFreeMemory(buffer, 0, 0);\n    }");
+    const run = await runDriverSource(files, { scenario: INIT_ONLY, faults: ['NdisAllocateMemoryWithTagPriority@1'] });
+    expect(run.result.bugcheck).toMatchObject({ code: '0x00000050', rule: 'UB-NULL', file: 'driver.c', line: lineOf(files['driver.c'], 'VIOLATION') });
+    expect(run.result.bugcheck!.message).toBe('memset of 64 byte(s) through a NULL pointer');
+  });
+});

@@ -249,4 +249,18 @@ describe('injected faults on the fallible hardware calls', () => {
     expect(run.result.bugcheck).toMatchObject({ code: '0x00000050', rule: 'HW-UNMAPPED' });
     expect(run.result.findings[0]!.message).toContain(`${line('/* MAP */')}`);
   });
+
+  it('HALT-ORDER: memory freed in halt while the interrupt is still registered is a warning', async () => {
+    const { source, line } = variant('FREE_BEFORE_DEREG');
+    const run = await runOnDevice(source);
+    expect(run.result.findings[0]).toMatchObject({ rule: 'HALT-ORDER', severity: 'warn', line: line('FREE_EARLY') });
+    expect(run.result.result).toBe('clean');
+  });
+
+  it('INIT-SHMEM-NULL: using shared memory NdisMAllocateSharedMemory returned as NULL', async () => {
+    const { source, line } = variant('SHMEM_UNCHECKED');
+    const run = await runOnDevice(source, { faults: ['NdisMAllocateSharedMemory@1'], scenario: INIT_ONLY });
+    expect(run.result.findings.map((f) => f.rule)).toContain('INIT-SHMEM-NULL');
+    expect(run.result.bugcheck).toMatchObject({ rule: 'UB-NULL', line: line('USE_UNCHECKED') });
+  });
 });

@@ -66,3 +66,18 @@ export function addCallCheck(check: CallCheck): void {
 export function runCallChecks(session: Session, spec: ImportSpec, args: number[]): void {
   for (const check of callChecks) check(session, spec, args);
 }
+
+/**
+ * Checks run when the driver dereferences NULL, before the bug check: a family that knows why the
+ * pointer was NULL (an allocation the driver did not check) reports its rule first.
+ */
+export type NullDereferenceCheck = (session: Session) => void;
+const nullChecks: NullDereferenceCheck[] = [];
+
+export function addNullDereferenceCheck(check: NullDereferenceCheck): void {
+  nullChecks.push(check);
+}
+
+export function runNullDereferenceChecks(session: Session): void {
+  for (const check of nullChecks) check(session);
+}

@@ -16,3 +16,5 @@ import './lookaside';
 import './dma';
 import './interrupts';
 import './hardware';
+import './hw-rules';
+import './crt';

@@ -6,7 +6,7 @@ import { Kernel, VirtualTimeExhausted } from '../kernel/kernel';
 import { decodeUbsanReport, isUbsanHandler } from '../kernel/ubsan';
 import { DriverMemory, MemoryAccessError } from '../memory/driver-memory';
 import { Pool } from '../memory/pool';
-import { importSpecs, runCallChecks, type ArgFormat, type ImportSpec, type ResultFormat } from '../ndis/imports';
+import { importSpecs, runCallChecks, runNullDereferenceChecks, type ArgFormat, type ImportSpec, type ResultFormat } from '../ndis/imports';
 import { FaultPlan } from './faults';
 import { currentDriverOffset, driverOffsetsOf, type SourceMap, type SourceSite } from './source-site';
 
@@ -305,7 +305,10 @@ export class Session {
   private sanitizerReport(handler: string, args: number[]): never {
     const report = decodeUbsanReport(handler, this.memory.memory.buffer, args);
     const site: SourceSite = { file: report.file.replace(/^src\//, ''), line: report.line, column: report.column };
-    if (report.check === 'null-pointer') throw new BugCheck(0x50, [0, 0, 0, 0], report.message, 'UB-NULL', site);
+    if (report.check === 'null-pointer') {
+      runNullDereferenceChecks(this);
+      throw new BugCheck(0x50, [0, 0, 0, 0], report.message, 'UB-NULL', site);
+    }
     throw new BugCheck(LAB_STOP, [0, 0, 0, 0], report.message, `UB-${report.check.toUpperCase()}`, site);
   }
 
