@@ -126,7 +126,27 @@ describe('the C runtime under the driver', () => {
   it('a NULL buffer given to NdisZeroMemory (memset) is a page fault at the driver line, not a silent write to address 0', async () => {
     const files = withInit('', "    {\n        PUCHAR buffer = NdisAllocateMemoryWithTagPriority(MiniportAdapterHandle, 64, 'ffuB', NormalPoolPriority);\n        NdisZeroMemory(buffer, 64); /* VIOLATION */\n        if (buffer) NdisFreeMemory(buffer, 0, 0);\n    }");
     const run = await runDriverSource(files, { scenario: INIT_ONLY, faults: ['NdisAllocateMemoryWithTagPriority@1'] });
-    expect(run.result.bugcheck).toMatchObject({ code: '0x00000050', rule: 'UB-NULL', file: 'driver.c', line: lineOf(files['driver.c'], 'VIOLATION') });
+    expect(run.result.bugcheck).toMatchObject({ code: '0x00000050', rule: 'UB-NULL', file: 'driver.c', line: lineOf(files['driver.c']!, 'VIOLATION') });
     expect(run.result.bugcheck!.message).toBe('memset of 64 byte(s) through a NULL pointer');
+  });
+});
+
+describe('registration attribute flags and the IRQL init returns at', () => {
+  it('INIT-ATTR-FLAGS: HARDWARE_DEVICE together with NDIS_WDM is contradictory', async () => {
+    const files = { 'driver.c': template.replace('    reg.InterfaceType = NdisInterfaceInternal;', '    reg.InterfaceType = NdisInterfaceInternal;\n    reg.AttributeFlags = NDIS_MINIPORT_ATTRIBUTES_HARDWARE_DEVICE | NDIS_MINIPORT_ATTRIBUTES_NDIS_WDM;') };
+    const run = await runDriverSource(files, { scenario: INIT_ONLY });
+    expect(run.result.findings[0]).toMatchObject({ rule: 'INIT-ATTR-FLAGS', file: 'driver.c', line: lineOf(files['driver.c'], 'status = NdisMSetMiniportAttributes') });
+  });
+
+  it('INIT-EXIT-IRQL: MiniportInitializeEx must return at PASSIVE_LEVEL', async () => {
+    const files = {
+      'driver.c': template.replace(
+        '    return NdisMSetMiniportAttributes(MiniportAdapterHandle, (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&gen);',
+        '    status = NdisMSetMiniportAttributes(MiniportAdapterHandle, (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&gen);\n    (VOID)KfRaiseIrql(DISPATCH_LEVEL); /* never lowered */\n    return status;',
+      ),
+    };
+    const run = await runDriverSource(files, { scenario: INIT_ONLY });
+    expect(run.result.findings.map((f) => f.rule)).toEqual(['INIT-EXIT-IRQL']);
+    expect(run.result.findings[0]!.message).toContain('returned at IRQL 2');
   });
 });

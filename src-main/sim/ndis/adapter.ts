@@ -122,7 +122,9 @@ export function initializeAdapter(session: Session, name: string, registry: Reco
   scheduleCheckForHangDuringInit(session, adapter);
   for (const c of checks) c.beforeInit?.(session, adapter);
   const status = session.callDriver('MiniportInitializeEx', registration.handlers.initialize, [adapter.handle, registration.context, params], PASSIVE_LEVEL, adapter.handle);
-  if (session.irql !== PASSIVE_LEVEL) session.violation('INIT-EXIT-IRQL', `MiniportInitializeEx returned at IRQL ${session.irql}; it must return at PASSIVE_LEVEL`);
+  if (session.returnIrql !== PASSIVE_LEVEL) {
+    session.violation('INIT-EXIT-IRQL', `MiniportInitializeEx returned at IRQL ${session.returnIrql}; it must return at PASSIVE_LEVEL (a spin lock still held, or a raise never lowered?)`);
+  }
   if (status === K.NDIS_STATUS_PENDING) {
     session.violation('INIT-STATUS', 'MiniportInitializeEx returned NDIS_STATUS_PENDING; initialization must complete synchronously');
   }

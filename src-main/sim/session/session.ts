@@ -90,6 +90,8 @@ export class Session {
   private readonly fuel: WebAssembly.Global | undefined;
   private readonly families = new Map<string, unknown>();
   private nextHandle = 1;
+  /** The IRQL the last driver callback returned at (before NDIS restored its own). */
+  returnIrql: Irql = PASSIVE_LEVEL;
   private callDepth = 0;
   calls = 0;
 
@@ -195,7 +197,12 @@ export class Session {
     this.refuel();
     let result: number;
     try {
-      result = this.kernel.atIrql(irql, () => (fn as (...a: number[]) => number | undefined)(...args)) ?? 0;
+      result =
+        this.kernel.atIrql(irql, () => {
+          const value = (fn as (...a: number[]) => number | undefined)(...args);
+          this.returnIrql = this.kernel.irql;
+          return value;
+        }) ?? 0;
     } catch (error) {
       throw this.asBugCheck(error, handler);
     } finally {
