@@ -263,4 +263,10 @@ describe('injected faults on the fallible hardware calls', () => {
     expect(run.result.findings.map((f) => f.rule)).toContain('INIT-SHMEM-NULL');
     expect(run.result.bugcheck).toMatchObject({ rule: 'UB-NULL', line: line('USE_UNCHECKED') });
   });
+
+  it('INIT-SHMEM-ASYNC: asynchronous shared memory without a completion handler', async () => {
+    const { source, line } = variant('ASYNC_WITHOUT_HANDLER');
+    const run = await runOnDevice(source, { scenario: INIT_ONLY });
+    expect(run.result.findings[0]).toMatchObject({ rule: 'INIT-SHMEM-ASYNC', line: line('/* ASYNC */') });
+  });
 });
