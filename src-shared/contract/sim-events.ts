@@ -173,6 +173,18 @@ export const SimHwInterrupt = z.object({
   message: z.number().int().optional(),
 });
 
+/** Check for hang, reset and removal of an adapter NDIS drives (reset.ts). */
+export const SimAdapterReset = z.object({
+  ...at,
+  ...Site,
+  kind: z.literal('adapter.reset'),
+  adapter: z.string(),
+  phase: z.enum(['check-for-hang', 'reset', 'pended', 'completed', 'remove-requested', 'removed']),
+  hung: z.boolean().optional(),
+  status: z.string().optional(),
+  addressingReset: z.boolean().optional(),
+});
+
 export const SimEvent = z.discriminatedUnion('kind', [
   SimRunStarted,
   SimRunFinished,
@@ -196,6 +208,7 @@ export const SimEvent = z.discriminatedUnion('kind', [
   SimOidComplete,
   SimHwRegister,
   SimHwInterrupt,
+  SimAdapterReset,
 ]);
 export type SimEvent = z.infer<typeof SimEvent>;
 export type SimEventKind = SimEvent['kind'];

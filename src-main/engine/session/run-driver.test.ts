@@ -220,3 +220,15 @@ describe('a null dereference under a failed allocation', () => {
     expect(faulted.result.bugcheck!.message).toBe("store to null pointer of type 'unsigned long'");
   });
 });
+
+describe('writes through NULL plus an offset', () => {
+  it('are a page fault at the next NDIS call, not silent: UBSan sees only an exact NULL', async () => {
+    const files = variant(
+      '    TheAdapter.Handle = MiniportAdapterHandle;',
+      "    TheAdapter.Handle = MiniportAdapterHandle;\n    {\n        PULONG counters = NdisAllocateMemoryWithTagPriority(MiniportAdapterHandle, 64, 'tseT', NormalPoolPriority);\n        counters[3] = 1;\n        NdisFreeMemory(counters, 0, 0); /* VIOLATION: the first NDIS call after the write */\n    }",
+    );
+    const run = await runDriverSource(files, { scenario: LIFECYCLE, faults: ['NdisAllocateMemoryWithTagPriority@1'] });
+    expect(run.result.bugcheck).toMatchObject({ code: '0x00000050', rule: 'NULL-PAGE', file: 'driver.c', line: lineOf(files['driver.c']!, 'VIOLATION') });
+    expect(run.result.bugcheck!.params[0]).toBe('0x0000000C');
+  });
+});

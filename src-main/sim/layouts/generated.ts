@@ -521,6 +521,73 @@ export const LAYOUTS: Layouts = {
       'Reserved': { offset: 12, size: 4 },
     },
   },
+  DISPATCHER_HEADER: {
+    size: 16,
+    align: 4,
+    fields: {
+      'Lock': { offset: 0, size: 4 },
+      'SignalState': { offset: 4, size: 4 },
+      'WaitListHead': { offset: 8, size: 8 },
+    },
+  },
+  KEVENT: {
+    size: 16,
+    align: 4,
+    fields: {
+      'Header': { offset: 0, size: 16 },
+      'Header.SignalState': { offset: 4, size: 4 },
+    },
+  },
+  KMUTEX: {
+    size: 32,
+    align: 4,
+    fields: {
+      'Header': { offset: 0, size: 16 },
+      'Header.SignalState': { offset: 4, size: 4 },
+      'OwnerThread': { offset: 24, size: 4 },
+    },
+  },
+  KTIMER: {
+    size: 48,
+    align: 8,
+    fields: {
+      'Header': { offset: 0, size: 16 },
+      'Header.SignalState': { offset: 4, size: 4 },
+      'DueTime': { offset: 16, size: 8 },
+      'Dpc': { offset: 32, size: 4 },
+      'Period': { offset: 40, size: 4 },
+    },
+  },
+  KDPC: {
+    size: 32,
+    align: 4,
+    fields: {
+      'DeferredRoutine': { offset: 12, size: 4 },
+      'DeferredContext': { offset: 16, size: 4 },
+      'SystemArgument1': { offset: 20, size: 4 },
+      'SystemArgument2': { offset: 24, size: 4 },
+    },
+  },
+  SINGLE_LIST_ENTRY: {
+    size: 4,
+    align: 4,
+    fields: {
+      'Next': { offset: 0, size: 4 },
+    },
+  },
+  NDIS_GENERIC_OBJECT: {
+    size: 16,
+    align: 4,
+    fields: {
+      'Header': { offset: 0, size: 4 },
+      'Header.Type': { offset: 0, size: 1 },
+      'Header.Revision': { offset: 1, size: 1 },
+      'Header.Size': { offset: 2, size: 2 },
+      'Caller': { offset: 4, size: 4 },
+      'CallersCaller': { offset: 8, size: 4 },
+      'DriverObject': { offset: 12, size: 4 },
+    },
+  },
 };
 
 export const CONSTANTS: Record<ConstantName, number> = {
@@ -693,4 +760,8 @@ export const CONSTANTS: Record<ConstantName, number> = {
   CM_RESOURCE_PORT_IO: 0x1,
   CM_RESOURCE_MEMORY_READ_WRITE: 0x0,
   PCI_WHICHSPACE_CONFIG: 0x0,
+  STATUS_TIMEOUT: 0x102,
+  STATUS_BUFFER_OVERFLOW: 0x80000005,
+  STATUS_INVALID_PARAMETER: 0xc000000d,
+  NDIS_OBJECT_TYPE_MINIPORT_PNP_CHARACTERISTICS: 0x92,
 };

@@ -192,6 +192,14 @@ export const LAYOUT_SPEC = {
   IO_INTERRUPT_MESSAGE_INFO_ENTRY: ['MessageAddress', 'TargetProcessorSet', 'InterruptObject', 'MessageData', 'Vector', 'Irql', 'Mode', 'Polarity'],
   SCATTER_GATHER_LIST: ['NumberOfElements', 'Reserved'],
   SCATTER_GATHER_ELEMENT: ['Address', 'Length', 'Reserved'],
+  // kernel objects / interlocked lists / generic objects
+  DISPATCHER_HEADER: ['Lock', 'SignalState', 'WaitListHead'],
+  KEVENT: ['Header', 'Header.SignalState'],
+  KMUTEX: ['Header', 'Header.SignalState', 'OwnerThread'],
+  KTIMER: ['Header', 'Header.SignalState', 'DueTime', 'Dpc', 'Period'],
+  KDPC: ['DeferredRoutine', 'DeferredContext', 'SystemArgument1', 'SystemArgument2'],
+  SINGLE_LIST_ENTRY: ['Next'],
+  NDIS_GENERIC_OBJECT: [...HEADER, 'Caller', 'CallersCaller', 'DriverObject'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type LayoutSpec = typeof LAYOUT_SPEC;
@@ -281,6 +289,9 @@ export const CONSTANT_SPEC = [
   'CmResourceTypePort', 'CmResourceTypeInterrupt', 'CmResourceTypeMemory', 'CmResourceShareDeviceExclusive', 'CmResourceShareShared',
   'CM_RESOURCE_INTERRUPT_LEVEL_SENSITIVE', 'CM_RESOURCE_INTERRUPT_LATCHED', 'CM_RESOURCE_INTERRUPT_MESSAGE', 'CM_RESOURCE_PORT_IO',
   'CM_RESOURCE_MEMORY_READ_WRITE', 'PCI_WHICHSPACE_CONFIG',
+  // kernel objects / strings / options / reset families
+  'STATUS_TIMEOUT', 'STATUS_BUFFER_OVERFLOW', 'STATUS_INVALID_PARAMETER',
+  'NDIS_OBJECT_TYPE_MINIPORT_PNP_CHARACTERISTICS',
 ] as const;
 
 export type ConstantName = (typeof CONSTANT_SPEC)[number];

@@ -67,6 +67,9 @@ export class ScenarioStopped extends Error {}
 export class HostInterrupt extends Error {}
 
 const HANDLE_BASE = 0xf000_0000;
+/** The guard page at address 0, and how much of it is checked at each NDIS call (field offsets are small). */
+const NULL_PAGE_BYTES = 4096;
+const NULL_PAGE_QUICK_WORDS = 64;
 
 /**
  * One run of one driver: its module instance, memory, pool, the simulated CPU, and every NDIS
@@ -90,6 +93,8 @@ export class Session {
   private readonly fuel: WebAssembly.Global | undefined;
   private readonly families = new Map<string, unknown>();
   private nextHandle = 1;
+  /** The lowest page of driver memory, where NULL plus a small offset lands; undefined if the layout uses it. */
+  private nullPage: Uint32Array | undefined;
   /** The IRQL the last driver callback returned at (before NDIS restored its own). */
   returnIrql: Irql = PASSIVE_LEVEL;
   private callDepth = 0;
@@ -108,6 +113,41 @@ export class Session {
     this.fuel = options.fuelGlobal ? (exports[options.fuelGlobal] as WebAssembly.Global | undefined) : undefined;
     const heapBase = exports['__heap_base'] as WebAssembly.Global | undefined;
     this.pool = new Pool(this.memory, heapBase ? Number(heapBase.value) : this.memory.size, this.limits.memoryCapBytes);
+    this.armNullPage();
+  }
+
+  /**
+   * wasm-ld puts the stack first: the lowest bytes of memory are the far end of a 64 KiB stack, so
+   * a write through NULL plus a field offset lands there and nothing would notice. The page is
+   * watched instead: checked at every NDIS call and when a handler returns.
+   */
+  private armNullPage(): void {
+    const stackPointer = this.instance.exports['__stack_pointer'] as WebAssembly.Global | undefined;
+    const page = new Uint32Array(this.memory.memory.buffer, 0, NULL_PAGE_BYTES / 4);
+    const stackTop = stackPointer ? Number(stackPointer.value) : 0;
+    if (stackTop !== 0 && stackTop < 4 * NULL_PAGE_BYTES) return;
+    if (page.some((word) => word !== 0)) return;
+    this.nullPage = page;
+  }
+
+  /** Throws the page fault a real system would have taken, if the null page was written. */
+  private checkNullPage(words: number, when: string): void {
+    let page = this.nullPage;
+    if (!page) return;
+    if (page.buffer !== this.memory.memory.buffer) page = this.nullPage = new Uint32Array(this.memory.memory.buffer, 0, NULL_PAGE_BYTES / 4);
+    for (let i = 0; i < words; i++) {
+      if (page[i] !== 0) {
+        const offset = i * 4 + Math.max(0, new Uint8Array(page.buffer, i * 4, 4).findIndex((b) => b !== 0));
+        this.nullPage = undefined;
+        throw new BugCheck(
+          0x50,
+          [offset, 1, 0, 0],
+          `write through a NULL pointer at offset 0x${offset.toString(16)} (a field of a structure whose pointer is NULL?) ${when}`,
+          'NULL-PAGE',
+          this.site(),
+        );
+      }
+    }
   }
 
   get now(): number {
@@ -201,6 +241,7 @@ export class Session {
         this.kernel.atIrql(irql, () => {
           const value = (fn as (...a: number[]) => number | undefined)(...args);
           this.returnIrql = this.kernel.irql;
+          this.checkNullPage(NULL_PAGE_BYTES / 4, `in ${handler} (since its last NDIS call)`);
           return value;
         }) ?? 0;
     } catch (error) {
@@ -325,6 +366,7 @@ export class Session {
     return (...raw: number[]) => {
       this.calls++;
       this.refuel();
+      this.checkNullPage(NULL_PAGE_QUICK_WORDS, `before this call to ${spec.name}`);
       this.options.beforeCall?.(spec.name, () => this.site());
       // wasm passes i32 values to JS signed; NDIS handles and pointers are unsigned.
       const args = raw.map((v) => (typeof v === 'number' ? v >>> 0 : v));

@@ -5,8 +5,8 @@ import { CAUSE, CAUSE_TEXT, IO_PORTS, REGISTERS, RX_DESCRIPTOR, TX_DESCRIPTOR, t
 
 /**
  * The LabNIC datasheet (resources/docs/labnic.md), generated from the register tables so the two
- * cannot drift apart. A test checks that the committed file is up to date; regenerate it with
- * `npx tsx -e "import('./src-main/sim/hw/labnic/datasheet.ts').then((m) => m.writeDatasheet())"`.
+ * cannot drift apart. datasheet.test.ts checks that the committed file is up to date; regenerate it
+ * with `LABNIC_WRITE_DATASHEET=1 npx vitest run src-main/sim/hw/labnic/datasheet.test.ts`.
  */
 
 const hex = (n: number, digits = 4): string => `0x${(n >>> 0).toString(16).toUpperCase().padStart(digits, '0')}`;
