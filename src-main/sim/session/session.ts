@@ -69,7 +69,7 @@ export class HostInterrupt extends Error {}
 const HANDLE_BASE = 0xf000_0000;
 /** The guard page at address 0, and how much of it is checked at each NDIS call (field offsets are small). */
 const NULL_PAGE_BYTES = 4096;
-const NULL_PAGE_QUICK_WORDS = 64;
+const NULL_PAGE_QUICK_WORDS = 16;
 
 /**
  * One run of one driver: its module instance, memory, pool, the simulated CPU, and every NDIS
@@ -134,7 +134,8 @@ export class Session {
   private checkNullPage(words: number, when: string): void {
     let page = this.nullPage;
     if (!page) return;
-    if (page.buffer !== this.memory.memory.buffer) page = this.nullPage = new Uint32Array(this.memory.memory.buffer, 0, NULL_PAGE_BYTES / 4);
+    // Growing the memory detaches the old buffer (its views read as empty): only then look again.
+    if (page.length === 0) page = this.nullPage = new Uint32Array(this.memory.memory.buffer, 0, NULL_PAGE_BYTES / 4);
     for (let i = 0; i < words; i++) {
       if (page[i] !== 0) {
         const offset = i * 4 + Math.max(0, new Uint8Array(page.buffer, i * 4, 4).findIndex((b) => b !== 0));
