@@ -150,3 +150,24 @@ describe('registration attribute flags and the IRQL init returns at', () => {
     expect(run.result.findings[0]!.message).toContain('returned at IRQL 2');
   });
 });
+
+describe('a wait nothing can satisfy', () => {
+  it('stops as WAIT-FOREVER even while NDIS keeps calling MiniportCheckForHangEx in the background', async () => {
+    const files = {
+      'driver.c': template
+        .replace(
+          'static NDIS_STATUS MpSetOptions',
+          'static NDIS_EVENT Never;\nstatic BOOLEAN MpCheckForHang(NDIS_HANDLE c) { UNREFERENCED_PARAMETER(c); return FALSE; }\nstatic NDIS_STATUS MpReset(NDIS_HANDLE c, PBOOLEAN a) { UNREFERENCED_PARAMETER(c); *a = FALSE; return NDIS_STATUS_SUCCESS; }\nstatic NDIS_STATUS MpSetOptions',
+        )
+        .replace('    chars.ShutdownHandlerEx = MpShutdown;', '    chars.ShutdownHandlerEx = MpShutdown;\n    chars.CheckForHangHandlerEx = MpCheckForHang;\n    chars.ResetHandlerEx = MpReset;')
+        .replace(
+          'static NDIS_STATUS MpRestart(NDIS_HANDLE c, PNDIS_MINIPORT_RESTART_PARAMETERS p) { UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(p); return NDIS_STATUS_SUCCESS; }',
+          'static NDIS_STATUS MpRestart(NDIS_HANDLE c, PNDIS_MINIPORT_RESTART_PARAMETERS p) { UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(p);\n    NdisInitializeEvent(&Never);\n    NdisWaitEvent(&Never, 0); /* VIOLATION */\n    return NDIS_STATUS_SUCCESS; }',
+        ),
+    };
+    const started = performance.now();
+    const run = await runDriverSource(files, { scenario: { steps: [{ step: 'load' }, { step: 'add-device' }, { step: 'restart' }] } });
+    expect(run.result.bugcheck).toMatchObject({ rule: 'WAIT-FOREVER', file: 'driver.c', line: lineOf(files['driver.c'], 'VIOLATION') });
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+});

@@ -110,6 +110,10 @@ export class Kernel {
     for (;;) {
       if (done()) return { satisfied: true, stuck: false };
       const next = this.scheduler.nextDue();
+      if (deadline === undefined && !this.scheduler.hasForegroundTimers && !this.scheduler.hasDpcs && !this.scheduler.hasWorkItems) {
+        // Only housekeeping is left (check-for-hang re-arming itself): nothing can end this wait.
+        return { satisfied: false, stuck: true };
+      }
       if (next === undefined || (deadline !== undefined && next > deadline)) {
         if (deadline !== undefined) this.advanceTo(deadline);
         return { satisfied: done(), stuck: next === undefined && !this.scheduler.hasDpcs && !this.scheduler.hasWorkItems };

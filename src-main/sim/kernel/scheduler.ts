@@ -4,6 +4,11 @@ import type { VirtualClock } from './clock';
 export interface Job {
   readonly label: string;
   run(): void;
+  /**
+   * NDIS housekeeping that re-arms itself for as long as an adapter lives (check-for-hang): it runs
+   * when due, but a wait with only such jobs pending can never be satisfied.
+   */
+  readonly background?: boolean;
 }
 
 interface TimerEntry {
@@ -83,6 +88,11 @@ export class Scheduler {
   /** When the next timer is due, if any. */
   nextDue(): number | undefined {
     return this.timers[0]?.due;
+  }
+
+  /** Whether anything but background housekeeping is still scheduled. */
+  get hasForegroundTimers(): boolean {
+    return this.timers.some((t) => !t.job.background);
   }
 
   /** Removes and returns the timers due at or before `now`, in firing order. */

@@ -162,7 +162,7 @@ function scheduleCheckForHangDuringInit(session: Session, adapter: Adapter): voi
   if (handler === 0) return;
   const schedule = (): void => {
     const seconds = adapter.registrationAttributes?.checkForHangSeconds ?? 0;
-    session.kernel.scheduler.at(session.now + (seconds > 0 ? seconds * 10_000_000 : DEFAULT_CHECK_FOR_HANG_TICKS), { label: `check for hang ${adapter.name}`, run: tick });
+    session.kernel.scheduler.at(session.now + (seconds > 0 ? seconds * 10_000_000 : DEFAULT_CHECK_FOR_HANG_TICKS), { label: `check for hang ${adapter.name}`, run: tick, background: true });
   };
   const tick = (): void => {
     if (adapter.state !== 'Initializing') return;

@@ -57,6 +57,7 @@ function scheduleCheckForHang(session: Session, adapter: Adapter): void {
   const state = resetState(session, adapter);
   state.entry = session.kernel.scheduler.at(session.now + checkForHangPeriod(adapter), {
     label: `check for hang ${adapter.name}`,
+    background: true,
     run: () => {
       if (adapter.state === 'Halted' || adapter.state === 'Shutdown') return;
       scheduleCheckForHang(session, adapter);
