@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import pkg from '../../package.json' with { type: 'json' };
 import { SimEvent } from '../../src-shared/contract/sim-events';
+import { readPcap } from '../engine/session/pcap';
 
 const execute = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
@@ -81,5 +82,32 @@ describe('ndis-lab run', () => {
     const bad = await ndisLab('run', reference, '--scenario', badScenario);
     expect(bad.code).toBe(3);
     expect(bad.stderr).toContain('steps.0.step');
+  }, 120_000);
+
+  it('writes the wire as a pcap that reads back frame by frame, and opens in tshark where it is installed', async () => {
+    const capture = path.join(tmp, 'wire.pcap');
+    const log = path.join(tmp, 'wire.ndjson');
+    const run = await ndisLab('run', reference, '--pcap', capture, '--ndjson', log);
+    expect(run.code).toBe(0);
+    const pcap = readPcap(fs.readFileSync(capture));
+    expect(pcap.linkType).toBe(1);
+    const frames = fs
+      .readFileSync(log, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((line) => JSON.parse(line))
+      .filter((e) => e.kind === 'wire.frame');
+    expect(frames.length).toBeGreaterThan(0);
+    expect(pcap.records).toHaveLength(frames.length);
+    pcap.records.forEach((record, i) => {
+      expect(record.frame.toString('base64')).toBe(frames[i].data);
+      expect(record.seconds * 1_000_000 + record.microseconds).toBe(Math.floor(frames[i].t / 10));
+    });
+    const tshark = ['/usr/bin/tshark', '/usr/local/bin/tshark'].find((p) => fs.existsSync(p));
+    if (tshark) {
+      const { stdout } = await execute(tshark, ['-r', capture, '-T', 'fields', '-e', 'frame.len']);
+      expect(stdout.trim().split('\n')).toHaveLength(frames.length);
+    }
   }, 120_000);
 });

@@ -7,6 +7,7 @@ import { IMPLEMENTED_IMPORTS } from '../sim/ndis/implemented';
 import { parseFault } from '../sim/session/faults';
 import type { RunResult } from '../sim/session/scenario';
 import { NdjsonWriter } from '../engine/session/ndjson';
+import { PcapWriter } from '../engine/session/pcap';
 import { runDriver } from '../engine/session/run-driver';
 import { buildCacheDir } from '../engine/resources';
 import { BuildService } from '../engine/toolchain/build-service';
@@ -14,7 +15,7 @@ import { ProjectFiles } from '../engine/toolchain/project';
 import type { CliIo } from './main';
 import { readProjectFiles, UsageError } from './project-files';
 
-export const runUsage = `ndis-lab run <file.c|dir> [--scenario <name|file.json>] [--fault <Api@N>|systematic]... [--seed N] [--ndjson <out>] [--json] [--no-trace]
+export const runUsage = `ndis-lab run <file.c|dir> [--scenario <name|file.json>] [--fault <Api@N>|systematic]... [--seed N] [--ndjson <out>] [--pcap <out>] [--json] [--no-trace]
 
   Builds the driver, then runs it against the simulated NDIS: the default scenario (load; add one
   device; init; restart; a little traffic; pause; halt; unload) or the given scenario file.
@@ -22,6 +23,7 @@ export const runUsage = `ndis-lab run <file.c|dir> [--scenario <name|file.json>]
   --fault systematic each distinct call site that can fail fails once, in its own run (like Driver Verifier)
   --seed N           the run's seed (default 1): same build + scenario + faults + seed = same run
   --ndjson FILE      the full event log, one JSON event per line
+  --pcap FILE        the wire as a pcap capture (Wireshark, tshark), time stamps in virtual time
   --json             print the result as JSON
   Exit codes: 0 clean, 1 findings or bug check, 2 build failed, 3 usage error.`;
 
@@ -65,6 +67,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
         fault: { type: 'string', multiple: true },
         seed: { type: 'string' },
         ndjson: { type: 'string' },
+        pcap: { type: 'string' },
         json: { type: 'boolean' },
         'no-trace': { type: 'boolean' },
       },
@@ -109,10 +112,12 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const writer = parsed.values.ndjson
     ? new NdjsonWriter(parsed.values.ndjson, { driver: driverName, seed, scenario: Scenario.parse(scenario).name, faults, buildHash: built.hash })
     : undefined;
+  const capture = parsed.values.pcap ? new PcapWriter(parsed.values.pcap) : undefined;
   let events = 0;
   const onEvent = (event: SimEvent): void => {
     events++;
     writer?.write(event);
+    capture?.write(event);
   };
   const base = { build: built, driverName, scenario, seed, tracing: !parsed.values['no-trace'], onEvent };
   try {
@@ -142,6 +147,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     return worst === 'clean' ? 0 : 1;
   } finally {
     writer?.close();
+    capture?.close();
   }
 }
 

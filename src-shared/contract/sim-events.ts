@@ -119,6 +119,8 @@ export const SimWireFrame = z.object({
   length: z.number().int(),
   /** The first bytes of the frame, hex. */
   head: z.string(),
+  /** The whole frame, base64: what a capture (pcap) and a replay need. */
+  data: z.string().max(90_000).optional(),
 });
 export const SimOidRequest = z.object({
   ...at,

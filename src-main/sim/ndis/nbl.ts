@@ -473,7 +473,7 @@ function sendComplete(session: Session, handle: number, first: number): void {
       for (const nb of nbsOf(session, record.address)) {
         const length = session.memory.field('NET_BUFFER', nb, 'DataLength');
         const frame = readNb(session, nb, 0, length);
-        session.emit({ kind: 'wire.frame', adapter: adapter.name, direction: 'tx', length: frame.length, head: headHex(frame) });
+        session.emit({ kind: 'wire.frame', adapter: adapter.name, direction: 'tx', length: frame.length, head: headHex(frame), data: base64(frame) });
       }
     } else {
       failed++;
@@ -527,7 +527,7 @@ function indicateReceive(session: Session, handle: number, first: number, count:
       const length = session.memory.field('NET_BUFFER', nb, 'DataLength');
       const frame = readNb(session, nb, 0, length);
       if (frame.length < length) session.labStop('NB-MDL', `${api}: NET_BUFFER ${hex(nb)} claims DataOffset ${session.memory.field('NET_BUFFER', nb, 'DataOffset')} + DataLength ${length} bytes but its MDL chain holds less`);
-      session.emit({ kind: 'wire.frame', adapter: adapter.name, direction: 'rx', length: frame.length, head: headHex(frame) });
+      session.emit({ kind: 'wire.frame', adapter: adapter.name, direction: 'rx', length: frame.length, head: headHex(frame), data: base64(frame) });
     }
   }
   const resources = (flags & K.NDIS_RECEIVE_FLAGS_RESOURCES) !== 0;
@@ -1061,3 +1061,9 @@ defineImports([
     impl: (session, [handle, nbls, , count, flags]) => indicateReceive(session, handle!, nbls!, count!, flags!),
   },
 ]);
+
+function base64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]!);
+  return btoa(binary);
+}

@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import type { SimEvent } from '../../../src-shared/contract/sim-events';
+
+const PCAP_MAGIC_MICROSECONDS = 0xa1b2c3d4;
+const LINKTYPE_ETHERNET = 1;
+const SNAPLEN = 65_535;
+
+/**
+ * The wire as a classic pcap file (Ethernet link type, microsecond time stamps in virtual time
+ * from the start of the run), readable by Wireshark and tshark. Every frame that crossed the wire —
+ * sent by the driver or delivered to it — is one record, in order.
+ */
+export class PcapWriter {
+  private readonly fd: number;
+  private frames = 0;
+
+  constructor(path: string) {
+    this.fd = fs.openSync(path, 'w');
+    const header = Buffer.alloc(24);
+    header.writeUInt32LE(PCAP_MAGIC_MICROSECONDS, 0);
+    header.writeUInt16LE(2, 4);
+    header.writeUInt16LE(4, 6);
+    header.writeInt32LE(0, 8);
+    header.writeUInt32LE(0, 12);
+    header.writeUInt32LE(SNAPLEN, 16);
+    header.writeUInt32LE(LINKTYPE_ETHERNET, 20);
+    fs.writeSync(this.fd, header);
+  }
+
+  get count(): number {
+    return this.frames;
+  }
+
+  /** Takes any simulator event; only wire frames are written. */
+  write(event: SimEvent): void {
+    if (event.kind !== 'wire.frame' || event.data === undefined) return;
+    const frame = Buffer.from(event.data, 'base64');
+    const microseconds = Math.floor(event.t / 10);
+    const record = Buffer.alloc(16);
+    record.writeUInt32LE(Math.floor(microseconds / 1_000_000), 0);
+    record.writeUInt32LE(microseconds % 1_000_000, 4);
+    record.writeUInt32LE(Math.min(frame.length, SNAPLEN), 8);
+    record.writeUInt32LE(frame.length, 12);
+    fs.writeSync(this.fd, Buffer.concat([record, frame.subarray(0, SNAPLEN)]));
+    this.frames++;
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+}
+
+export interface PcapRecord {
+  seconds: number;
+  microseconds: number;
+  frame: Buffer;
+}
+
+/** Reads a classic pcap file back (for tests and the session viewer); throws on anything else. */
+export function readPcap(bytes: Buffer): { linkType: number; records: PcapRecord[] } {
+  if (bytes.length < 24 || bytes.readUInt32LE(0) !== PCAP_MAGIC_MICROSECONDS) throw new Error('not a little-endian microsecond pcap file');
+  const records: PcapRecord[] = [];
+  for (let offset = 24; offset < bytes.length; ) {
+    if (offset + 16 > bytes.length) throw new Error(`truncated record header at byte ${offset}`);
+    const length = bytes.readUInt32LE(offset + 8);
+    if (offset + 16 + length > bytes.length) throw new Error(`truncated frame at byte ${offset + 16}`);
+    records.push({ seconds: bytes.readUInt32LE(offset), microseconds: bytes.readUInt32LE(offset + 4), frame: bytes.subarray(offset + 16, offset + 16 + length) });
+    offset += 16 + length;
+  }
+  return { linkType: bytes.readUInt32LE(20), records };
+}
