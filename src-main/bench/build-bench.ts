@@ -1,4 +1,5 @@
 import { BuildService } from '../engine/toolchain/build-service';
+import { watchEventLoop } from '../testing/event-loop';
 import { generateDriver } from './driver-gen';
 import { median, type BenchRow, type BenchSuite } from './table';
 
@@ -28,13 +29,7 @@ export const buildSuite: BenchSuite = {
     started = performance.now();
     await warm.start();
     rows.push({ group: 'build', name: 'compiler load with warm-up', value: performance.now() - started, unit: 'ms', note: 'in the background at start-up' });
-    let worstGap = 0;
-    let last = performance.now();
-    const ticker = setInterval(() => {
-      const now = performance.now();
-      worstGap = Math.max(worstGap, now - last);
-      last = now;
-    }, 5);
+    const probe = watchEventLoop();
     for (const lines of [300, 500, 2000]) {
       const base = generateDriver(lines);
       const times: number[] = [];
@@ -55,7 +50,7 @@ export const buildSuite: BenchSuite = {
         note: 'edit → compile → link → line table',
       });
     }
-    clearInterval(ticker);
+    const worstGap = probe.stop();
     rows.push({
       group: 'build',
       name: 'longest engine-thread stall while building',

@@ -1,23 +1,10 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import pkg from '../../package.json' with { type: 'json' };
+import { ndisLab, repoRoot } from './testing';
 
-const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, '../..');
-
-async function ndisLab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(root, pkg.bin['ndis-lab']), ...args], { cwd: root });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const root = repoRoot;
 
 const sample = path.join(root, 'resources/examples/wdk-sample-miniport');
 

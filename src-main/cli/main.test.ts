@@ -1,22 +1,6 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { ndisLab } from './testing';
 import pkg from '../../package.json' with { type: 'json' };
-
-const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, '../..');
-
-/** Runs the real `ndis-lab` bin, as `npx ndis-lab` does. */
-async function ndisLab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(root, pkg.bin['ndis-lab']), ...args], { cwd: root });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('ndis-lab CLI', () => {
   it('prints its version', async () => {

@@ -4,24 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import pkg from '../../package.json' with { type: 'json' };
+import { ndisLab, repoRoot } from './testing';
 import { SimEvent } from '../../src-shared/contract/sim-events';
 import { readPcap } from '../engine/session/pcap';
 
 const execute = promisify(execFile);
-const root = path.resolve(import.meta.dirname, '../..');
+const root = repoRoot;
 const reference = path.join(root, 'resources/examples/virtual-miniport');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ndis-lab-run-'));
-
-async function ndisLab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execute(process.execPath, [path.join(root, pkg.bin['ndis-lab']), ...args], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('ndis-lab run', () => {
   it('runs the reference virtual miniport through the default scenario, clean, with the documented state history', async () => {

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
 export const DiagnosticSeverity = z.enum(['ignored', 'note', 'remark', 'warning', 'error', 'fatal']);
+export type DiagnosticSeverity = z.infer<typeof DiagnosticSeverity>;
 
+/** 1-based; endColumn is exclusive (one past the last character), as clang stores it. */
 export const SourceRange = z.object({
   file: z.string(),
   line: z.number().int(),
@@ -9,22 +11,39 @@ export const SourceRange = z.object({
   endLine: z.number().int(),
   endColumn: z.number().int(),
 });
+export type SourceRange = z.infer<typeof SourceRange>;
+
+export interface FixIt {
+  range: SourceRange;
+  replacement: string;
+}
 
 /** One compiler diagnostic, as clang reports it in its serialized diagnostics. Lines and columns from 1. */
 export interface CompilerDiagnostic {
-  severity: z.infer<typeof DiagnosticSeverity>;
+  severity: DiagnosticSeverity;
   message: string;
-  /** A project path ('driver.c'), a lab header ('ndis-lab:include/ndis.h'), or '' for no location. */
+  /**
+   * A project path ('driver.c'), a lab header ('ndis-lab:include/ndis.h'), or '' for no location.
+   * (Straight out of clang's serialized diagnostics it is the path clang was given, e.g. 'src/a.c'.)
+   */
   file: string;
+  /** 1-based; 0 when there is no location. */
   line: number;
   column: number;
+  /**
+   * The exclusive end of the first source range that contains line/column (what an editor should
+   * underline); line/column themselves when no range does. A range that does not contain the
+   * location (e.g. the operands of a bad `a + b`, located at the `+`) would give an end before
+   * the start, so it is not used.
+   */
   endLine: number;
   endColumn: number;
-  /** The warning flag that controls it, e.g. '-Wunused-variable'. */
+  /** The warning flag that controls it, e.g. '-Wunused-variable'; absent if none. */
   option?: string | undefined;
+  /** e.g. 'Semantic Issue', 'Parse Issue', 'User-Defined Issue'; absent if none. */
   category?: string | undefined;
-  ranges: z.infer<typeof SourceRange>[];
-  fixIts: Array<{ range: z.infer<typeof SourceRange>; replacement: string }>;
+  ranges: SourceRange[];
+  fixIts: FixIt[];
   notes: CompilerDiagnostic[];
 }
 

@@ -1,3 +1,4 @@
+import { siteFields } from '../session/session';
 import { BugCheck } from '../kernel/bugcheck';
 import { APC_LEVEL, PASSIVE_LEVEL } from '../kernel/irql';
 import type { Session } from '../session/session';
@@ -115,12 +116,8 @@ function newKey(session: Session, scope: ConfigKey['scope'], adapter: Adapter | 
   if (handle === 0) return undefined;
   const key: ConfigKey = { handle, scope, path, api, open: true, storage: [], ...(adapter ? { adapter } : {}), ...(site ? { site } : {}) };
   configState(session).keys.set(handle, key);
-  session.emit({ kind: 'resource', op: 'alloc', resource: path === '' ? 'configuration handle' : `configuration subkey ${path}`, address: handle, ...siteFieldsOf(site) });
+  session.emit({ kind: 'resource', op: 'alloc', resource: path === '' ? 'configuration handle' : `configuration subkey ${path}`, address: handle, ...siteFields(site) });
   return key;
-}
-
-function siteFieldsOf(site: SourceSite | undefined): { file?: string; line?: number } {
-  return site ? { file: site.file, line: site.line } : {};
 }
 
 /** The open key a handle names, or an INIT-CONFIG finding (the call then fails). */
@@ -143,7 +140,7 @@ function closeKey(session: Session, key: ConfigKey): void {
   const site = session.site();
   if (site) key.closedAt = site;
   session.pool.release(key.handle);
-  session.emit({ kind: 'resource', op: 'free', resource: key.path === '' ? 'configuration handle' : `configuration subkey ${key.path}`, address: key.handle, ...siteFieldsOf(site) });
+  session.emit({ kind: 'resource', op: 'free', resource: key.path === '' ? 'configuration handle' : `configuration subkey ${key.path}`, address: key.handle, ...siteFields(site) });
 }
 
 function describeKey(key: ConfigKey): string {
@@ -205,7 +202,7 @@ function readConfiguration(session: Session, statusOut: number, valueOut: number
   const requested = TYPE_NAMES[type] ?? `type ${type}`;
   const site = session.site();
   const report = (found: boolean, value?: string) =>
-    session.emit({ kind: 'registry.read', scope: scopeName(key), keyword: fullName(key, name), requested, found, ...(value === undefined ? {} : { value }), ...siteFieldsOf(site) });
+    session.emit({ kind: 'registry.read', scope: scopeName(key), keyword: fullName(key, name), requested, found, ...(value === undefined ? {} : { value }), ...siteFields(site) });
   const entry = lookup(registryOf(session, key), fullName(key, name));
   const builtIn = key.path === '' ? predefined(name) : undefined;
   if (!entry && builtIn === undefined) {
@@ -271,7 +268,7 @@ function writeConfiguration(session: Session, statusOut: number, handle: number,
   const registry = registryOf(session, key);
   const existing = lookup(registry, fullName(key, name));
   registry[existing?.name ?? fullName(key, name)] = value;
-  session.emit({ kind: 'registry.write', scope: scopeName(key), keyword: fullName(key, name), value: typeof value === 'number' ? String(value) : JSON.stringify(value), ...siteFieldsOf(session.site()) });
+  session.emit({ kind: 'registry.write', scope: scopeName(key), keyword: fullName(key, name), value: typeof value === 'number' ? String(value) : JSON.stringify(value), ...siteFields(session.site()) });
   m.setU32(statusOut, K.NDIS_STATUS_SUCCESS);
 }
 
@@ -286,7 +283,7 @@ function readNetworkAddress(session: Session, statusOut: number, addressOut: num
   const entry = lookup(registryOf(session, key), fullName(key, 'NetworkAddress'));
   const site = session.site();
   const report = (found: boolean, value?: string) =>
-    session.emit({ kind: 'registry.read', scope: scopeName(key), keyword: fullName(key, 'NetworkAddress'), requested: 'network address', found, ...(value === undefined ? {} : { value }), ...siteFieldsOf(site) });
+    session.emit({ kind: 'registry.read', scope: scopeName(key), keyword: fullName(key, 'NetworkAddress'), requested: 'network address', found, ...(value === undefined ? {} : { value }), ...siteFields(site) });
   // The value must be a string of hex digit pairs (an installer may also separate the pairs).
   const text = typeof entry?.value === 'string' ? entry.value.trim().replace(/[-:]/g, '') : undefined;
   if (text === undefined || text.length === 0 || text.length % 2 !== 0 || !/^[0-9a-f]+$/i.test(text)) {

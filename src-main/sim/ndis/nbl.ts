@@ -1,3 +1,5 @@
+import { shortSite } from './memory';
+import { siteFields } from '../session/session';
 import { BugCheck, hex } from '../kernel/bugcheck';
 import { TICKS_PER_MILLISECOND } from '../kernel/clock';
 import { DISPATCH_LEVEL } from '../kernel/irql';
@@ -122,16 +124,8 @@ function nblState(session: Session): NblState {
   }));
 }
 
-function shortSite(site: SourceSite | undefined): { file: string; line: number } | undefined {
-  return site ? { file: site.file, line: site.line } : undefined;
-}
-
 function at(site: SourceSite | undefined): string {
   return site ? ` at ${site.file}:${site.line}` : '';
-}
-
-function siteFieldsOf(site: SourceSite | undefined): { file?: string; line?: number } {
-  return site ? { file: site.file, line: site.line } : {};
 }
 
 /** The adapter an NdisHandle names (undefined for the driver handle or NULL). */
@@ -483,7 +477,7 @@ function sendComplete(session: Session, handle: number, first: number): void {
     if (site) record.completedAt = site;
     for (const a of record.sendStorage ?? []) session.pool.release(a);
   }
-  session.emit({ kind: 'nbl', op: 'send-complete', adapter: adapter.name, count: records.length, ...(failed > 0 ? { detail: `${failed} dropped (completed with a failure status)` } : {}), ...siteFieldsOf(site) });
+  session.emit({ kind: 'nbl', op: 'send-complete', adapter: adapter.name, count: records.length, ...(failed > 0 ? { detail: `${failed} dropped (completed with a failure status)` } : {}), ...siteFields(site) });
 }
 
 // --- the receive path -------------------------------------------------------------------------------
@@ -531,7 +525,7 @@ function indicateReceive(session: Session, handle: number, first: number, count:
     }
   }
   const resources = (flags & K.NDIS_RECEIVE_FLAGS_RESOURCES) !== 0;
-  session.emit({ kind: 'nbl', op: 'indicate', adapter: adapter.name, count: records.length, ...(resources ? { detail: 'NDIS_RECEIVE_FLAGS_RESOURCES: NDIS copies, the driver owns them again on return' } : {}), ...siteFieldsOf(site) });
+  session.emit({ kind: 'nbl', op: 'indicate', adapter: adapter.name, count: records.length, ...(resources ? { detail: 'NDIS_RECEIVE_FLAGS_RESOURCES: NDIS copies, the driver owns them again on return' } : {}), ...siteFields(site) });
   if (resources) return;
   for (const record of records) {
     record.holder = 'ndis';
@@ -685,7 +679,7 @@ function allocatePool(session: Session, api: string, ndisHandle: number, params:
     ...(adapter ? { adapter } : {}),
     ...(site ? { site } : {}),
   });
-  session.emit({ kind: 'resource', op: 'alloc', resource: `${kind} pool`, address: handle, ...siteFieldsOf(site) });
+  session.emit({ kind: 'resource', op: 'alloc', resource: `${kind} pool`, address: handle, ...siteFields(site) });
   return handle;
 }
 
@@ -716,7 +710,7 @@ function freePool(session: Session, api: string, handle: number, kind: PoolRecor
   }
   pool.live = false;
   session.pool.release(handle);
-  session.emit({ kind: 'resource', op: 'free', resource: `${kind} pool`, address: handle, ...siteFieldsOf(session.site()) });
+  session.emit({ kind: 'resource', op: 'free', resource: `${kind} pool`, address: handle, ...siteFields(session.site()) });
 }
 
 function nbOf(session: Session, api: string, nb: number): number {

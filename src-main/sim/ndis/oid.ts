@@ -1,7 +1,7 @@
 import { BugCheck, hex } from '../kernel/bugcheck';
 import { TICKS_PER_SECOND } from '../kernel/clock';
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from '../kernel/irql';
-import { formatValue, type Session } from '../session/session';
+import { formatValue, type Session, siteFields } from '../session/session';
 import type { SourceSite } from '../session/source-site';
 import { addAdapterChecks, adapterOf, type Adapter } from './adapter';
 import { args, defineImports } from './imports';
@@ -90,10 +90,6 @@ function at(site: SourceSite | undefined): string {
   return site ? ` at ${site.file}:${site.line}` : '';
 }
 
-function siteFieldsOf(site: SourceSite | undefined): { file?: string; line?: number } {
-  return site ? { file: site.file, line: site.line } : {};
-}
-
 const status = (value: number): string => formatValue('status', value);
 
 function field(type: OidRequestInput['type']): 'QUERY_INFORMATION' | 'SET_INFORMATION' {
@@ -177,7 +173,7 @@ function finish(session: Session, record: OidRecord, final: number, mode: OidRes
     throw new BugCheck(0x7c, [0x1d, record.adapter.handle, record.request, 0], `${oidName(record.input.oid)}: BytesWritten is ${bytes} but the InformationBuffer holds only ${record.bufferLength} bytes (bug check 0x7C NDIS_BUGCHECK_OID_REQUEST_INVALID_BUFFER)`, 'OID-BUFFER', session.site());
   }
   const data = record.input.type === 'query' && bytes > 0 && isOk(final) ? [...m.read(record.buffer, bytes)] : [];
-  session.emit({ kind: 'oid.complete', adapter: record.adapter.name, oid: oidName(record.input.oid), status: status(final), mode, bytes, ...siteFieldsOf(record.completed?.site) });
+  session.emit({ kind: 'oid.complete', adapter: record.adapter.name, oid: oidName(record.input.oid), status: status(final), mode, bytes, ...siteFields(record.completed?.site) });
   record.finished = true;
   if (record.buffer !== 0) session.pool.release(record.buffer);
   session.pool.release(record.request);

@@ -15,46 +15,10 @@
  */
 import { BitstreamCursor, BitstreamError, type BitstreamRecord } from './bitstream';
 
-export type DiagnosticSeverity = 'ignored' | 'note' | 'remark' | 'warning' | 'error' | 'fatal';
+// The shapes are the contract's: the renderer, the CLI and this reader share one definition.
+import type { CompilerDiagnostic, DiagnosticSeverity, FixIt, SourceRange } from '../../../../src-shared/contract/build';
 
-/** 1-based; endColumn is exclusive (one past the last character), as clang stores it. */
-export interface SourceRange {
-  file: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-}
-
-export interface FixIt {
-  range: SourceRange;
-  replacement: string;
-}
-
-export interface CompilerDiagnostic {
-  severity: DiagnosticSeverity;
-  message: string;
-  /** As clang was given it (command line / include path), e.g. `src/a.c`; '' when there is no location. */
-  file: string;
-  /** 1-based; 0 when there is no location. */
-  line: number;
-  column: number;
-  /**
-   * The exclusive end of the first source range that contains line/column (what an editor should
-   * underline); line/column themselves when no range does. A range that does not contain the
-   * location (e.g. the operands of a bad `a + b`, located at the `+`) would give an end before
-   * the start, so it is not used.
-   */
-  endLine: number;
-  endColumn: number;
-  /** The warning flag that controls it, e.g. '-Wunused-variable'; absent if none. */
-  option?: string;
-  /** e.g. 'Semantic Issue', 'Parse Issue', 'User-Defined Issue'; absent if none. */
-  category?: string;
-  ranges: SourceRange[];
-  fixIts: FixIt[];
-  notes: CompilerDiagnostic[];
-}
+export type { CompilerDiagnostic, DiagnosticSeverity, FixIt, SourceRange };
 
 const MAGIC = 'DIAG';
 /** llvm::bitc::FIRST_APPLICATION_BLOCKID, then clang's BlockIDs in order. */
