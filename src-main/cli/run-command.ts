@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { BUILT_IN_SCENARIOS } from '../../src-shared/contract/built-in-scenarios';
 import { DEFAULT_SCENARIO, Scenario, type ScenarioInput } from '../../src-shared/contract/scenario';
 import type { SimEvent } from '../../src-shared/contract/sim-events';
 import { IMPLEMENTED_IMPORTS } from '../sim/ndis/implemented';
@@ -18,7 +19,8 @@ import { readProjectFiles, UsageError } from './project-files';
 export const runUsage = `ndis-lab run <file.c|dir> [--scenario <name|file.json>] [--fault <Api@N>|systematic]... [--seed N] [--ndjson <out>] [--pcap <out>] [--json] [--no-trace]
 
   Builds the driver, then runs it against the simulated NDIS: the default scenario (load; add one
-  device; init; restart; a little traffic; pause; halt; unload) or the given scenario file.
+  device; init; restart; a little traffic; pause; halt; unload), a built-in one by name (traffic,
+  faults: LabNIC drivers), or the given scenario file.
   --fault Api@N      the Nth call of Api fails with its documented failure (repeatable)
   --fault systematic each distinct call site that can fail fails once, in its own run (like Driver Verifier)
   --seed N           the run's seed (default 1): same build + scenario + faults + seed = same run
@@ -26,8 +28,6 @@ export const runUsage = `ndis-lab run <file.c|dir> [--scenario <name|file.json>]
   --pcap FILE        the wire as a pcap capture (Wireshark, tshark), time stamps in virtual time
   --json             print the result as JSON
   Exit codes: 0 clean, 1 findings or bug check, 2 build failed, 3 usage error.`;
-
-const BUILT_IN_SCENARIOS: Record<string, ScenarioInput> = { default: DEFAULT_SCENARIO };
 
 function loadScenario(spec: string | undefined): ScenarioInput {
   if (spec === undefined) return DEFAULT_SCENARIO;
@@ -87,6 +87,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       throw new UsageError((error as Error).message);
     }
   }
+  if (parsed.values.pcap && parsed.values['no-trace']) throw new UsageError('--pcap needs the frames that tracing records: drop --no-trace');
   const scenario = loadScenario(parsed.values.scenario);
   const { files } = readProjectFiles(target);
   const project = ProjectFiles.safeParse(files);

@@ -5,6 +5,44 @@ export const RegistryValues = z.record(z.string().regex(/^[A-Za-z0-9_*.-]+$/, 'a
 
 const adapter = { adapter: z.string().min(1).max(64).optional() };
 
+/**
+ * A hardware fault of the device under an adapter (LabNIC; see resources/docs/labnic.md, Faults).
+ * Seeded and deterministic: the same scenario and seed give the same run.
+ */
+export const HardwareFault = z.discriminatedUnion('kind', [
+  /** The causes (ICR bits; default TXDW) are set now and again every time they are cleared. */
+  z.object({ kind: z.literal('interrupt-storm'), causes: z.number().int().min(1).max(0xffffffff).optional() }).strict(),
+  /** The interrupt line stays asserted whatever the driver does. */
+  z.object({ kind: z.literal('stuck-interrupt') }).strict(),
+  /** The next `count` interrupts are latched in ICR but never signalled. */
+  z.object({ kind: z.literal('lost-interrupt'), count: z.number().int().min(1).max(1_000_000).default(1) }).strict(),
+  /** The next `count` bus-master transfers fail: DMAERR, and the engine that failed stops. */
+  z.object({ kind: z.literal('dma-error'), count: z.number().int().min(1).max(1_000_000).default(1) }).strict(),
+  /** The device is gone: registers read all ones; PnP then reports the surprise removal to NDIS. */
+  z.object({ kind: z.literal('surprise-removal') }).strict(),
+  /** The EEPROM's checksum word is wrong (effective from the next EEPROM read). */
+  z.object({ kind: z.literal('bad-eeprom-checksum') }).strict(),
+  /** The link goes down now and comes back `downMs` later. */
+  z.object({ kind: z.literal('link-flap'), downMs: z.number().min(0).max(3_600_000).default(100) }).strict(),
+  /** CTRL.RST never completes. */
+  z.object({ kind: z.literal('reset-hang') }).strict(),
+  /** CTRL.RST completes `delayMs` after the write instead of the normal reset time. */
+  z.object({ kind: z.literal('reset-late'), delayMs: z.number().min(0).max(3_600_000).default(20) }).strict(),
+  /** The link partner floods the NIC: `frames` frames back to back, more than the receive ring holds. */
+  z.object({ kind: z.literal('receive-overrun'), frames: z.number().int().min(1).max(100_000).default(1024) }).strict(),
+  /** PnP grants a line-based interrupt although the device and its INF ask for MSI (only before the device starts). */
+  z.object({ kind: z.literal('msi-as-line') }).strict(),
+  /** Ends the interrupt, DMA and reset faults (a surprise removal is for good). */
+  z.object({ kind: z.literal('clear') }).strict(),
+]);
+export type HardwareFault = z.infer<typeof HardwareFault>;
+/** A fault as written (defaults not yet applied). */
+export type HardwareFaultInput = z.input<typeof HardwareFault>;
+export type HardwareFaultKind = HardwareFault['kind'];
+
+/** A MAC address as text, 02:4c:41:42:00:01. */
+const MacAddress = z.string().regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, 'a MAC address like 02:4c:41:42:00:01');
+
 /** One step of a scenario: what the system (PnP, NDIS, the wire, time) does next. */
 export const ScenarioStep = z.discriminatedUnion('step', [
   z.object({ step: z.literal('load') }).strict(),
@@ -14,6 +52,8 @@ export const ScenarioStep = z.discriminatedUnion('step', [
     registry: RegistryValues.default({}),
     /** The hardware under the adapter: a device kind the simulator knows (absent: 'virtual', no hardware). */
     device: z.string().min(1).max(64).optional(),
+    /** Hardware faults in effect from power-on (bad-eeprom-checksum, reset-hang, msi-as-line, …). */
+    faults: z.array(HardwareFault).max(32).readonly().optional(),
   }).strict(),
   z.object({ step: z.literal('restart'), ...adapter }).strict(),
   z.object({ step: z.literal('pause'), ...adapter }).strict(),
@@ -23,6 +63,36 @@ export const ScenarioStep = z.discriminatedUnion('step', [
   z.object({ step: z.literal('advance-time'), ms: z.number().min(0).max(3_600_000) }).strict(),
   z.object({ step: z.literal('send'), ...adapter, count: z.number().int().min(1).max(1_000_000).default(1), bytes: z.number().int().min(14).max(65_535).default(64) }).strict(),
   z.object({ step: z.literal('oid'), ...adapter, oid: z.number().int().min(0).max(0xffffffff), request: z.enum(['query', 'set']).default('query'), data: z.array(z.number().int().min(0).max(255)).max(4096).readonly().default([]) }).strict(),
+  /**
+   * The link partner sends `count` frames to the adapter's NIC: `burst` frames back to back, then a
+   * pause of `intervalUs` of virtual time before the next burst (the first burst arrives at once,
+   * the rest while later steps let time pass). Each frame carries a sequence number after the
+   * Ethernet header, so the run can check every frame was indicated exactly once.
+   */
+  z.object({
+    step: z.literal('inject-frame'),
+    ...adapter,
+    count: z.number().int().min(1).max(1_000_000).default(1),
+    bytes: z.number().int().min(18).max(9018).default(64),
+    burst: z.number().int().min(1).max(65_536).default(1),
+    intervalUs: z.number().min(0).max(60_000_000).default(100),
+    /** 'station': the NIC's own address (RAL0/RAH0); 'broadcast'; or a MAC address. */
+    dest: z.union([z.enum(['station', 'broadcast']), MacAddress]).default('station'),
+  }).strict(),
+  /** A hardware fault of the adapter's device happens now. */
+  z.object({ step: z.literal('hw-fault'), ...adapter, fault: HardwareFault }).strict(),
+  /** PnP reports the device surprise-removed: NDIS notifies the miniport, pauses and halts it (NdisHaltDeviceSurpriseRemoved). */
+  z.object({ step: z.literal('surprise-remove'), ...adapter }).strict(),
+  /**
+   * Checks the wire: every frame injected and accepted by the NIC was indicated exactly once, with
+   * the same bytes and in order, and every frame NDIS sent and the driver completed with success
+   * went on the wire exactly once. Optional minimums guard against a run where nothing moved.
+   */
+  z.object({ step: z.literal('expect-traffic'), ...adapter, minIndicated: z.number().int().min(0).default(0), minSent: z.number().int().min(0).default(0) }).strict(),
+  /** The last NDIS_STATUS_LINK_STATE the adapter indicated says connected ('up') or disconnected ('down'). */
+  z.object({ step: z.literal('expect-link'), ...adapter, state: z.enum(['up', 'down']) }).strict(),
+  /** The driver wrote at least `min` error log entries (NdisWriteErrorLogEntry) for the adapter. */
+  z.object({ step: z.literal('expect-error-log'), ...adapter, min: z.number().int().min(0).default(1) }).strict(),
   z.object({ step: z.literal('expect-state'), ...adapter, state: z.enum(['Halted', 'Shutdown', 'Initializing', 'Paused', 'Restarting', 'Running', 'Pausing']) }).strict(),
   z.object({ step: z.literal('expect-finding'), rule: z.string().min(1) }).strict(),
 ]);

@@ -181,10 +181,19 @@ export const SimAdapterReset = z.object({
   ...Site,
   kind: z.literal('adapter.reset'),
   adapter: z.string(),
-  phase: z.enum(['check-for-hang', 'reset', 'pended', 'completed', 'remove-requested', 'removed']),
+  phase: z.enum(['check-for-hang', 'reset', 'pended', 'completed', 'remove-requested', 'removed', 'surprise-removed']),
   hung: z.boolean().optional(),
   status: z.string().optional(),
   addressingReset: z.boolean().optional(),
+});
+
+/** A hardware fault of an adapter's device happened (bench, scenario, or in effect from power-on). */
+export const SimHwFault = z.object({
+  ...at,
+  kind: z.literal('hw.fault'),
+  adapter: z.string(),
+  fault: z.string(),
+  detail: z.string().optional(),
 });
 
 export const SimEvent = z.discriminatedUnion('kind', [
@@ -211,6 +220,7 @@ export const SimEvent = z.discriminatedUnion('kind', [
   SimHwRegister,
   SimHwInterrupt,
   SimAdapterReset,
+  SimHwFault,
 ]);
 export type SimEvent = z.infer<typeof SimEvent>;
 export type SimEventKind = SimEvent['kind'];

@@ -11,7 +11,15 @@
  * test device can be written against this file alone.
  */
 
+import type { HardwareFaultInput } from '../../../src-shared/contract/scenario';
+
 export type AccessSize = 1 | 2 | 4;
+
+/** A fault the device itself can suffer (the wire-level and bench-level ones are the simulator's). */
+export type DeviceFault = Exclude<HardwareFaultInput, { kind: 'receive-overrun' | 'clear' }>;
+
+/** What happened to a frame offered to a device by the wire. */
+export type ReceiveResult = 'delivered' | 'missed' | 'filtered' | 'dropped' | 'dma-error';
 
 /** A resource the PnP manager assigned to the device (one CM_PARTIAL_RESOURCE_DESCRIPTOR each). */
 export type DeviceResource =
@@ -27,10 +35,14 @@ export interface DeviceHost {
    * is taken again after the ISR as long as `interruptPending()` stays true.
    */
   interrupt(messageId?: number): void;
-  /** Bus-master DMA: reads `length` bytes at a bus (physical) address the driver gave the device. */
-  dmaRead(physical: bigint, length: number): Uint8Array;
-  /** Bus-master DMA: writes bytes at a bus (physical) address the driver gave the device. */
-  dmaWrite(physical: bigint, data: Uint8Array): void;
+  /**
+   * Bus-master DMA: reads `length` bytes at a bus (physical) address the driver gave the device.
+   * Undefined when the bus aborts the transfer: the address is not memory the driver mapped for
+   * DMA (the simulator reports the driver's mistake; the device sees a master abort).
+   */
+  dmaRead(physical: bigint, length: number): Uint8Array | undefined;
+  /** Bus-master DMA: writes bytes at a bus (physical) address the driver gave the device; false when the bus aborts it. */
+  dmaWrite(physical: bigint, data: Uint8Array): boolean;
   /** Virtual time, in 100 ns ticks. */
   now(): number;
   /** Runs `run` after `delayTicks` of virtual time (a device's own timing: link-up, a frame arriving). */
@@ -58,6 +70,22 @@ export interface BenchDevice {
   attach?(host: DeviceHost): void;
   /** The adapter halted (or failed to start): the device is idle again. */
   detach?(): void;
+  /** Message-signalled interrupts the device can use (its MSI capability); absent: line-based only. */
+  readonly msiMessages?: number;
+  /** True when PnP must grant a line-based interrupt even though MSI was asked for (the msi-as-line fault). */
+  msiDenied?(): boolean;
+  /** A network device's port: every frame it puts on the wire. */
+  onTransmit?: ((frame: Uint8Array) => void) | undefined;
+  /** A frame arrives from the wire (the bench or a scenario plays the link partner). */
+  receiveFrame?(frame: Uint8Array): ReceiveResult;
+  /** The unicast address the device's receive filter accepts now. */
+  stationAddress?(): Uint8Array;
+  /** How many frames the device can hold for the driver at most (its receive ring), for sizing floods. */
+  receiveCapacity?(): number;
+  /** A hardware fault happens now. */
+  inject?(fault: DeviceFault): void;
+  /** Ends the faults that can end (interrupt, DMA, reset faults). */
+  clearFaults?(): void;
 }
 
 /**

@@ -145,6 +145,7 @@ export const LAYOUT_SPEC = {
   ],
   NDIS_STATUS_INDICATION: [...HEADER, 'SourceHandle', 'PortNumber', 'StatusCode', 'Flags', 'DestinationHandle', 'RequestId', 'StatusBuffer', 'StatusBufferSize', 'Guid'],
   NDIS_DEVICE_OBJECT_ATTRIBUTES: [...HEADER, 'DeviceName', 'SymbolicName', 'MajorFunctions', 'ExtensionSize', 'DefaultSDDLString', 'DeviceClassGuid'],
+  NET_DEVICE_PNP_EVENT: [...HEADER, 'PortNumber', 'DevicePnPEvent', 'InformationBuffer', 'InformationBufferLength'],
   NDIS_LINK_STATE: [...HEADER, 'MediaConnectState', 'MediaDuplexState', 'XmitLinkSpeed', 'RcvLinkSpeed', 'PauseFunctions', 'AutoNegotiationFlags'],
   // config / nbl / oid / indication families
   NET_BUFFER_POOL_PARAMETERS: [...HEADER, 'PoolTag', 'DataSize'],
@@ -256,6 +257,7 @@ export const CONSTANT_SPEC = [
   'NdisHaltDeviceDisabled', 'NdisHaltDeviceInstanceDeInitialized', 'NdisHaltDevicePoweredDown', 'NdisHaltDeviceSurpriseRemoved',
   'NdisHaltDeviceFailed', 'NdisHaltDeviceInitializationFailed', 'NdisHaltDeviceStopped',
   'NdisShutdownPowerOff', 'NdisShutdownBugCheck',
+  'NdisDevicePnPEventSurpriseRemoved', 'NET_DEVICE_PNP_EVENT_REVISION_1', 'NDIS_SIZEOF_NET_DEVICE_PNP_EVENT_REVISION_1',
   'NdisParameterInteger', 'NdisParameterHexInteger', 'NdisParameterString', 'NdisParameterMultiString', 'NdisParameterBinary',
   'NdisRequestQueryInformation', 'NdisRequestSetInformation', 'NdisRequestMethod',
   'NdisMedium802_3', 'NdisInterfaceInternal', 'NdisInterfacePci',

@@ -63,35 +63,47 @@ function translate(session: Session, physical: bigint, length: number): number |
   return undefined;
 }
 
-function dmaFault(session: Session, physical: bigint, length: number, op: string): never {
+/**
+ * The device used a bus address that is neither shared memory nor a live SG list: the bus aborts
+ * the transfer (the device sees it, e.g. LabNIC's DMAERR) and the lab reports the driver's mistake.
+ */
+function dmaAbort(session: Session, physical: bigint, length: number, op: string): void {
   for (const hw of allHardware(session)) {
     const freed = hw.freedShared.find((s) => physical >= s.physical && physical < s.physical + BigInt(s.length));
     if (freed) {
-      session.labStop(
+      session.labFinding(
         'DMA-UNMAPPED',
         `the device ${op} ${length} bytes at bus address 0x${physical.toString(16)}, in shared memory allocated at ${describeSite(freed.site)} that the driver has freed: stop the device's DMA before freeing its memory`,
         freed.site,
       );
+      return;
     }
   }
-  session.labStop(
+  session.labFinding(
     'DMA-UNMAPPED',
     `the device ${op} ${length} bytes at bus address 0x${physical.toString(16)}, which is neither shared memory nor part of a live scatter/gather list: the driver gave the device a wrong address`,
   );
 }
 
-/** Bus-master read by the device (for the NIC models): the range must be shared memory or a mapped SG list. */
-export function dmaRead(session: Session, physical: bigint, length: number): Uint8Array {
+/** Bus-master read by the device: the range must be shared memory or a mapped SG list; undefined when the bus aborts it. */
+export function dmaRead(session: Session, physical: bigint, length: number): Uint8Array | undefined {
   const va = translate(session, physical, length);
-  if (va === undefined) dmaFault(session, physical, length, 'read');
+  if (va === undefined) {
+    dmaAbort(session, physical, length, 'read');
+    return undefined;
+  }
   return session.memory.read(va, length);
 }
 
-/** Bus-master write by the device: the range must be shared memory or a mapped SG list. */
-export function dmaWrite(session: Session, physical: bigint, data: Uint8Array): void {
+/** Bus-master write by the device: the range must be shared memory or a mapped SG list; false when the bus aborts it. */
+export function dmaWrite(session: Session, physical: bigint, data: Uint8Array): boolean {
   const va = translate(session, physical, data.length);
-  if (va === undefined) dmaFault(session, physical, data.length, 'wrote');
+  if (va === undefined) {
+    dmaAbort(session, physical, data.length, 'wrote');
+    return false;
+  }
   session.memory.write(va, data);
+  return true;
 }
 
 function writeNullOutputs(session: Session, vaOut: number, paOut: number): void {

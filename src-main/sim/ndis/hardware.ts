@@ -25,6 +25,7 @@ import {
 import { args, defineImports } from './imports';
 import { checkInterruptOutcome, forgetInterrupt, interruptChecks, raiseInterrupt } from './interrupts';
 import { K } from './status';
+import { hasWire, onTransmit } from './wire';
 
 /**
  * The hardware an adapter stands on (hw/device.ts) as NDIS presents it to the miniport: the
@@ -97,7 +98,8 @@ function attach(session: Session, adapter: Adapter): void {
     plugs(session).delete(adapter.name);
   }
   const hw = hardwareOf(session, adapter);
-  hw.resourceList = buildResourceList(session, adapter.device.resources);
+  hw.resources = assignResources(adapter);
+  hw.resourceList = buildResourceList(session, hw.resources);
   session.memory.setField('NDIS_MINIPORT_INIT_PARAMETERS', adapter.initParameters, 'AllocatedResources', hw.resourceList);
   const host: DeviceHost = {
     interrupt: (messageId) => raiseInterrupt(session, hw, messageId ?? 0),
@@ -108,7 +110,20 @@ function attach(session: Session, adapter: Adapter): void {
       session.kernel.scheduler.at(session.now + Math.max(0, Math.round(delay)), { label: `${adapter.name}: ${label}`, run });
     },
   };
-  adapter.device.attach?.(host);
+  const device = adapter.device;
+  if (hasWire(adapter)) device.onTransmit = (frame) => onTransmit(session, adapter, frame);
+  device.attach?.(host);
+}
+
+/**
+ * PnP's resource assignment: a device with an MSI capability gets message-signalled interrupts
+ * when its INF asks for them (the device instance's Interrupt Management\MessageSignaledInterruptProperties
+ * value MSISupported = 1, a registry value of the bench), else its line.
+ */
+function assignResources(adapter: Adapter): DeviceResource[] {
+  const device = adapter.device;
+  const wantsMsi = adapter.registry['MSISupported'] === 1 && (device.msiMessages ?? 0) > 0 && device.msiDenied?.() !== true;
+  return device.resources.map((r) => (r.type === 'interrupt' && wantsMsi ? { ...r, messageBased: true, messageCount: device.msiMessages ?? 1 } : r));
 }
 
 // --- leaks and outcome checks ----------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { hex } from '../kernel/bugcheck';
+import type { DeviceResource } from '../hw/device';
 import type { Session } from '../session/session';
 import type { Adapter } from './adapter';
 import { adapters } from './adapter';
@@ -87,6 +88,12 @@ export interface InterruptObject {
 
 export interface AdapterHardware {
   adapter: Adapter;
+  /**
+   * What PnP assigned when the device started: the device's resources, with its interrupt made
+   * message-signalled when the device has an MSI capability and its INF asks for MSI (the
+   * MSISupported registry value), unless the msi-as-line fault makes PnP grant the line.
+   */
+  resources: DeviceResource[];
   /** NDIS-owned NDIS_RESOURCE_LIST (CM_PARTIAL_RESOURCE_LIST) given in the init parameters; 0 if none. */
   resourceList: number;
   ports: PortRange[];
@@ -145,6 +152,7 @@ export function hardwareOf(session: Session, adapter: Adapter): AdapterHardware 
   if (!hw) {
     hw = {
       adapter,
+      resources: [...adapter.device.resources],
       resourceList: 0,
       ports: [],
       mappings: [],

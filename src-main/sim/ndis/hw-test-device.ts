@@ -113,6 +113,7 @@ export class TestNic implements BenchDevice {
           const host = this.host;
           host.after(10_000, 'DMA', () => {
             const bytes = host.dmaRead(BigInt(this.dmaAddress), this.dmaLength);
+            if (!bytes) return;
             this.result = bytes.reduce((sum, b) => sum + b, 0);
             const out = new Uint8Array(4);
             writeLe(out, 0, 4, this.result);

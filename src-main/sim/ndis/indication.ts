@@ -34,8 +34,18 @@ function speed(bitsPerSecond: bigint): string {
   return `${bitsPerSecond} bps`;
 }
 
+function linkStates(session: Session): Map<number, number> {
+  return session.state('link-state', () => new Map<number, number>());
+}
+
+/** The MediaConnectState of the last NDIS_STATUS_LINK_STATE the adapter indicated: 'up', 'down', or undefined (none, or unknown). */
+export function lastLinkState(session: Session, adapterHandle: number): 'up' | 'down' | undefined {
+  const state = linkStates(session).get(adapterHandle);
+  return state === K.MediaConnectStateConnected ? 'up' : state === K.MediaConnectStateDisconnected ? 'down' : undefined;
+}
+
 /** NDIS_LINK_STATE as text; a malformed payload is bug check 0x7C/0x20. */
-function decodeLinkState(session: Session, code: number, buffer: number, size: number): string {
+function decodeLinkState(session: Session, code: number, buffer: number, size: number, adapterHandle: number): string {
   const m = session.memory;
   const needed = K.NDIS_SIZEOF_LINK_STATE_REVISION_1;
   const bad = (why: string): never => {
@@ -49,6 +59,7 @@ function decodeLinkState(session: Session, code: number, buffer: number, size: n
     bad(`the NDIS_LINK_STATE header is Type 0x${type.toString(16)} / Revision ${revision} / Size ${headerSize}; it must be NDIS_OBJECT_TYPE_DEFAULT (0x80) / NDIS_LINK_STATE_REVISION_1 / NDIS_SIZEOF_LINK_STATE_REVISION_1 (${needed})`);
   }
   const connect = m.field('NDIS_LINK_STATE', buffer, 'MediaConnectState');
+  linkStates(session).set(adapterHandle, connect);
   const duplex = m.field('NDIS_LINK_STATE', buffer, 'MediaDuplexState');
   const xmit = m.u64(buffer + m.offsetOf('NDIS_LINK_STATE', 'XmitLinkSpeed'));
   const rcv = m.u64(buffer + m.offsetOf('NDIS_LINK_STATE', 'RcvLinkSpeed'));
@@ -88,7 +99,7 @@ function indicateStatus(session: Session, handle: number, indication: number): v
   }
   const buffer = m.field('NDIS_STATUS_INDICATION', indication, 'StatusBuffer');
   const bufferSize = m.field('NDIS_STATUS_INDICATION', indication, 'StatusBufferSize');
-  const detail = code === K.NDIS_STATUS_LINK_STATE ? decodeLinkState(session, code, buffer, bufferSize) : bufferSize > 0 ? `${bufferSize}-byte payload` : undefined;
+  const detail = code === K.NDIS_STATUS_LINK_STATE ? decodeLinkState(session, code, buffer, bufferSize, adapter.handle) : bufferSize > 0 ? `${bufferSize}-byte payload` : undefined;
   const site = session.site();
   session.emit({ kind: 'status.indication', adapter: adapter.name, status: name, ...(detail ? { detail } : {}), ...(site ? { file: site.file, line: site.line } : {}) });
 }

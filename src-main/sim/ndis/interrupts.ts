@@ -303,7 +303,7 @@ defineImports([
         session.violation('INIT-INT-REG', `NdisMRegisterInterruptEx called again; the adapter's interrupt was registered at ${describeSite(hw.interrupt.site)}`);
         return fail(K.NDIS_STATUS_FAILURE);
       }
-      const resource = adapter.device.resources.find((r) => r.type === 'interrupt');
+      const resource = hw.resources.find((r) => r.type === 'interrupt');
       // No interrupt assigned to the device (a virtual adapter): connecting it fails.
       if (!resource || resource.type !== 'interrupt') return fail(K.NDIS_STATUS_RESOURCES);
       const msiSupported = m.field('NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS', chars!, 'MsiSupported') !== 0;

@@ -10,6 +10,7 @@ import { driverState } from './driver';
 import { args, defineImports } from './imports';
 import { scenarioHooks } from './scenario-hooks';
 import { K } from './status';
+import { base64, hasWire, headHex, noteIndicated, noteSendCompleted, noteSent } from './wire';
 
 /**
  * NET_BUFFER_LIST / NET_BUFFER / MDL objects and the data path, with an ownership ledger.
@@ -211,17 +212,19 @@ function locate(session: Session, chain: number, offset: number): { mdl: number;
 /** `length` bytes of an NB's data from `offset` (relative to the data start), or fewer if the MDLs end. */
 function readNb(session: Session, nb: number, offset: number, length: number): Uint8Array {
   const m = session.memory;
-  const out: number[] = [];
+  const out = new Uint8Array(length);
+  let filled = 0;
   const dataOffset = m.field('NET_BUFFER', nb, 'DataOffset');
   let place = locate(session, m.field('NET_BUFFER', nb, 'MdlChain'), dataOffset + offset);
-  while (place && out.length < length) {
+  while (place && filled < length) {
     const count = m.field('MDL', place.mdl, 'ByteCount');
-    const take = Math.min(count - place.offset, length - out.length);
-    out.push(...m.read(mdlVa(session, place.mdl) + place.offset, take));
+    const take = Math.min(count - place.offset, length - filled);
+    if (take > 0) out.set(m.read(mdlVa(session, place.mdl) + place.offset, take), filled);
+    filled += Math.max(0, take);
     const next = m.field('MDL', place.mdl, 'Next');
     place = next === 0 ? undefined : { mdl: next, offset: 0 };
   }
-  return Uint8Array.from(out);
+  return filled === length ? out : out.subarray(0, filled);
 }
 
 function writeNb(session: Session, nb: number, offset: number, data: Uint8Array): number {
@@ -266,10 +269,6 @@ function nbsOf(session: Session, nbl: number): number[] {
     nb = session.memory.field('NET_BUFFER', nb, 'Next');
   }
   return out;
-}
-
-function headHex(bytes: Uint8Array, n = 32): string {
-  return [...bytes.subarray(0, n)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 // --- NBL allocation ---------------------------------------------------------------------------------
@@ -403,6 +402,7 @@ function buildSendNbl(session: Session, adapter: Adapter, bytes: number): number
     throw new Error(`NDIS ran out of memory building send NBLs for ${adapter.name} (the driver still holds ${outstandingSends(session, adapter).length} sends)`);
   }
   m.write(data, frame);
+  if (hasWire(adapter)) noteSent(session, adapter, sequence, frame);
   m.setField('MDL', mdl, 'Size', mdlSize(session, data, bytes));
   m.setField('MDL', mdl, 'MdlFlags', K.MDL_SOURCE_IS_NONPAGED_POOL | K.MDL_ALLOCATED_FIXED_SIZE);
   m.setField('MDL', mdl, 'MappedSystemVa', data);
@@ -460,11 +460,16 @@ function sendComplete(session: Session, handle: number, first: number): void {
     records.push(record);
   }
   const site = session.site();
+  const wire = hasWire(adapter);
   let failed = 0;
   for (const record of records) {
     const status = session.memory.field('NET_BUFFER_LIST', record.address, 'Status');
-    if (status === K.NDIS_STATUS_SUCCESS) {
-      for (const nb of nbsOf(session, record.address)) {
+    if (wire) {
+      // The device put the frame on the wire itself (wire.ts saw it); the ledger learns the outcome.
+      if (record.sequence !== undefined) noteSendCompleted(session, adapter, record.sequence, status === K.NDIS_STATUS_SUCCESS);
+      if (status !== K.NDIS_STATUS_SUCCESS) failed++;
+    } else if (status === K.NDIS_STATUS_SUCCESS) {
+      for (const nb of session.tracing ? nbsOf(session, record.address) : []) {
         const length = session.memory.field('NET_BUFFER', nb, 'DataLength');
         const frame = readNb(session, nb, 0, length);
         session.emit({ kind: 'wire.frame', adapter: adapter.name, direction: 'tx', length: frame.length, head: headHex(frame), data: base64(frame) });
@@ -516,12 +521,15 @@ function indicateReceive(session: Session, handle: number, first: number, count:
     session.labStop('NBL-COUNT', `${api}: NumberOfNetBufferLists is ${count} but the chain at NetBufferLists holds ${chain.length} NBL(s)`);
   }
   const site = session.site();
+  const wire = hasWire(adapter);
   for (const record of records) {
     for (const nb of nbsOf(session, record.address)) {
       const length = session.memory.field('NET_BUFFER', nb, 'DataLength');
       const frame = readNb(session, nb, 0, length);
       if (frame.length < length) session.labStop('NB-MDL', `${api}: NET_BUFFER ${hex(nb)} claims DataOffset ${session.memory.field('NET_BUFFER', nb, 'DataOffset')} + DataLength ${length} bytes but its MDL chain holds less`);
-      session.emit({ kind: 'wire.frame', adapter: adapter.name, direction: 'rx', length: frame.length, head: headHex(frame), data: base64(frame) });
+      // With a NIC the frame was shown when it arrived on the wire; the ledger checks it is the same one.
+      if (wire) noteIndicated(session, adapter, frame);
+      else if (session.tracing) session.emit({ kind: 'wire.frame', adapter: adapter.name, direction: 'rx', length: frame.length, head: headHex(frame), data: base64(frame) });
     }
   }
   const resources = (flags & K.NDIS_RECEIVE_FLAGS_RESOURCES) !== 0;
@@ -1056,8 +1064,3 @@ defineImports([
   },
 ]);
 
-function base64(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]!);
-  return btoa(binary);
-}

@@ -126,9 +126,9 @@ function completeReset(session: Session, adapter: Adapter, status: number, addre
 }
 
 /** Runs the removal once no driver code is on the stack and the adapter can be paused or halted. */
-function removeWhenIdle(session: Session, adapter: Adapter): void {
+function removeWhenIdle(session: Session, adapter: Adapter, action: number = K.NdisHaltDeviceFailed): void {
   const retry = (): void => {
-    session.kernel.scheduler.at(session.now + TICKS_PER_MILLISECOND, { label: `remove ${adapter.name}`, run: () => removeWhenIdle(session, adapter) });
+    session.kernel.scheduler.at(session.now + TICKS_PER_MILLISECOND, { label: `remove ${adapter.name}`, run: () => removeWhenIdle(session, adapter, action) });
   };
   if (adapter.state === 'Halted' || adapter.state === 'Shutdown') return;
   if (session.callbacks.length > 0 || (adapter.state !== 'Running' && adapter.state !== 'Paused')) {
@@ -141,9 +141,36 @@ function removeWhenIdle(session: Session, adapter: Adapter): void {
       retry();
       return;
     }
-    haltAdapter(session, adapter, K.NdisHaltDeviceFailed);
+    haltAdapter(session, adapter, action);
     session.emit({ kind: 'adapter.reset', adapter: adapter.name, phase: 'removed' });
   });
+}
+
+/**
+ * PnP reports the device surprise-removed (the bus found it gone): NDIS calls
+ * MiniportDevicePnPEventNotify(NdisDevicePnPEventSurpriseRemoved) at PASSIVE_LEVEL, then pauses the
+ * adapter if it is running and halts it with NdisHaltDeviceSurpriseRemoved. The driver must not
+ * touch the hardware any more: its registers read all ones.
+ */
+export function surpriseRemove(session: Session, adapter: Adapter): void {
+  if (adapter.state === 'Halted' || adapter.state === 'Shutdown') throw new Error(`cannot surprise-remove ${adapter.name}: it is ${adapter.state}`);
+  const m = session.memory;
+  const event = session.pool.allocate(m.sizeOf('NET_DEVICE_PNP_EVENT'), 0x50504e50 /* 'PNPP' */, 'MiniportDevicePnPEventNotify', 'ndis');
+  m.fill(event, m.sizeOf('NET_DEVICE_PNP_EVENT'), 0);
+  m.setField('NET_DEVICE_PNP_EVENT', event, 'Header.Type', K.NDIS_OBJECT_TYPE_DEFAULT);
+  m.setField('NET_DEVICE_PNP_EVENT', event, 'Header.Revision', K.NET_DEVICE_PNP_EVENT_REVISION_1);
+  m.setField('NET_DEVICE_PNP_EVENT', event, 'Header.Size', K.NDIS_SIZEOF_NET_DEVICE_PNP_EVENT_REVISION_1);
+  m.setField('NET_DEVICE_PNP_EVENT', event, 'DevicePnPEvent', K.NdisDevicePnPEventSurpriseRemoved);
+  session.emit({ kind: 'adapter.reset', adapter: adapter.name, phase: 'surprise-removed' });
+  try {
+    session.kernel.atIrql(PASSIVE_LEVEL, () => {
+      session.callDriver('MiniportDevicePnPEventNotify', adapter.registration.handlers.devicePnPEventNotify, [adapter.context, event], PASSIVE_LEVEL, adapter.handle);
+    });
+  } finally {
+    session.pool.release(event);
+  }
+  resetState(session, adapter).removeRequested = true;
+  removeWhenIdle(session, adapter, K.NdisHaltDeviceSurpriseRemoved);
 }
 
 addAdapterChecks({

@@ -3,7 +3,13 @@ import { BugCheck, hex } from '../kernel/bugcheck';
 import { TICKS_PER_MILLISECOND } from '../kernel/clock';
 import { adapterByName, adapters, haltAdapter, initializeAdapter, pauseAdapter, restartAdapter, shutdownAdapter, type Adapter } from '../ndis/adapter';
 import { driverState, loadDriver, unloadDriver } from '../ndis/driver';
+import { createDevice } from '../hw/device';
+import { errorLogCount } from '../ndis/debug';
+import { applyHardwareFault, applyPowerOnFaults } from '../ndis/hw-faults';
+import { lastLinkState } from '../ndis/indication';
+import { surpriseRemove } from '../ndis/reset';
 import { scenarioHooks } from '../ndis/scenario-hooks';
+import { checkTraffic, injectFrames } from '../ndis/wire';
 import { HostInterrupt, ScenarioStopped, siteFields, type Finding, type Session } from './session';
 
 export interface RunResult {
@@ -64,9 +70,12 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
           loaded = true;
           loadDriver(session, driverName);
           break;
-        case 'add-device':
-          initializeAdapter(session, step.name, step.registry, step.device);
+        case 'add-device': {
+          const device = createDevice(step.device ?? 'virtual');
+          if (step.faults) applyPowerOnFaults(session, step.name, device, step.faults);
+          initializeAdapter(session, step.name, step.registry, device);
           break;
+        }
         case 'restart':
           restartAdapter(session, pickAdapter(session, step.adapter));
           break;
@@ -91,6 +100,35 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
         case 'oid':
           scenarioHooks.oid(session, pickAdapter(session, step.adapter), step.oid, step.request, step.data);
           break;
+        case 'inject-frame':
+          injectFrames(session, pickAdapter(session, step.adapter), step);
+          break;
+        case 'hw-fault':
+          applyHardwareFault(session, pickAdapter(session, step.adapter), step.fault);
+          break;
+        case 'surprise-remove':
+          surpriseRemove(session, pickAdapter(session, step.adapter));
+          break;
+        case 'expect-traffic': {
+          const adapter = pickAdapterOrNone(session, step.adapter);
+          const check = adapter ? checkTraffic(session, adapter, step.minIndicated, step.minSent) : { ok: false, message: 'expected traffic, found no adapter' };
+          expectations.push({ step: index, ...check });
+          break;
+        }
+        case 'expect-link': {
+          const adapter = pickAdapterOrNone(session, step.adapter);
+          const link = adapter ? lastLinkState(session, adapter.handle) : undefined;
+          const ok = link === step.state;
+          expectations.push({ step: index, ok, message: ok ? `${adapter!.name} indicated link ${step.state}` : `expected the last link-state indication to say ${step.state}, found ${link ?? 'none'}` });
+          break;
+        }
+        case 'expect-error-log': {
+          const adapter = pickAdapterOrNone(session, step.adapter);
+          const count = adapter ? errorLogCount(session, adapter.handle) : 0;
+          const ok = count >= step.min;
+          expectations.push({ step: index, ok, message: ok ? `${count} error log entr${count === 1 ? 'y' : 'ies'} for ${adapter!.name}` : `expected at least ${step.min} error log entr${step.min === 1 ? 'y' : 'ies'}, found ${count}` });
+          break;
+        }
         case 'expect-state': {
           const adapter = pickAdapterOrNone(session, step.adapter);
           const ok = adapter?.state === step.state;

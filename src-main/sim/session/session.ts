@@ -216,6 +216,17 @@ export class Session {
     if (rule.severity === 'stop') this.stopRule ??= rule.id;
   }
 
+  /**
+   * Records a lab finding (no Windows code documents it) of "stop" severity without unwinding: for
+   * mistakes noticed outside the driver's own call (a device's DMA to an address the driver gave it).
+   * The scenario ends once control is back in NDIS.
+   */
+  labFinding(rule: string, message: string, site = this.site()): void {
+    this.findings.push({ rule, severity: 'stop', message, doc: '', ...(site ? { site } : {}) });
+    this.emit({ kind: 'finding', rule, severity: 'stop', message, doc: '', ...siteFields(site) });
+    this.stopRule ??= rule;
+  }
+
   /** Stops the run at once with a lab stop (no Windows code documents it) naming `rule`. */
   labStop(rule: string, message: string, site = this.site()): never {
     throw new BugCheck(LAB_STOP, [0, 0, 0, 0], message, rule, site);

@@ -1,4 +1,4 @@
-import { readLe, writeLe, type AccessSize, type BenchDevice, type DeviceHost, type DeviceResource } from '../device';
+import { readLe, writeLe, type AccessSize, type BenchDevice, type DeviceFault, type DeviceHost, type DeviceResource, type ReceiveResult } from '../device';
 import { buildEeprom, EEPROM_CHECKSUM_WORD, EEPROM_WORDS } from './eeprom';
 import { LabNicPhy, PHY_ADDRESS, type PhyAction } from './phy';
 import {
@@ -80,28 +80,9 @@ export interface LabNicOptions {
 }
 
 /** A deterministic hardware fault, injected with `LabNic.inject` (see the datasheet's Faults section). */
-export type LabNicFault =
-  /** The causes are set now and set again every time they are cleared: the interrupt never stops. */
-  | { kind: 'interrupt-storm'; causes?: number }
-  /** The interrupt line stays asserted whatever the driver does. */
-  | { kind: 'stuck-interrupt' }
-  /** The next `count` interrupts are latched in ICR but never signalled. */
-  | { kind: 'lost-interrupt'; count?: number }
-  /** The next `count` DMA transfers hit a bad address: DMAERR, and the engine stops. */
-  | { kind: 'dma-error'; count?: number }
-  /** The device is gone: registers read all ones, writes are ignored, no interrupts, no DMA. */
-  | { kind: 'surprise-removal' }
-  /** The EEPROM checksum word is wrong (the sum is no longer 0xBABA). */
-  | { kind: 'bad-eeprom-checksum' }
-  /** The link goes down now and comes back `downMs` later, with LSC each time. */
-  | { kind: 'link-flap'; downMs: number }
-  /** CTRL.RST never completes. */
-  | { kind: 'reset-hang' }
-  /** CTRL.RST completes after `delayMs` instead of the normal reset time. */
-  | { kind: 'reset-late'; delayMs: number };
+export type LabNicFault = DeviceFault;
 
-/** What happened to a frame offered to the device by the wire. */
-export type ReceiveResult = 'delivered' | 'missed' | 'filtered' | 'dropped' | 'dma-error';
+export type { ReceiveResult };
 
 export interface DmaErrorInfo {
   readonly at: number;
@@ -153,6 +134,8 @@ export class LabNic implements BenchDevice {
   readonly eeprom: Uint16Array;
   readonly phy = new LabNicPhy();
   readonly timing: LabNicTiming;
+  /** LabNIC's MSI capability: one message. */
+  readonly msiMessages = 1;
   /** The last DMA error (for the hardware panel). */
   lastDmaError: DmaErrorInfo | undefined;
 
@@ -173,7 +156,7 @@ export class LabNic implements BenchDevice {
   /** Parts of a frame whose EOP descriptor the driver has not handed over yet. */
   private txPartial: Uint8Array[] = [];
   private readonly ioAddr = new Uint8Array(4);
-  private readonly fault = { storm: 0, stuck: false, lostEdges: 0, hidden: 0, dmaErrors: 0, removed: false, resetHang: false, resetLate: 0 };
+  private readonly fault = { storm: 0, stuck: false, lostEdges: 0, hidden: 0, dmaErrors: 0, removed: false, resetHang: false, resetLate: 0, msiDenied: false };
 
   /** Register behaviour beyond the access types of the table: what a write sets in motion. */
   private readonly afterWrite: Partial<Record<RegName, (written: number, old: number) => void>> = {
@@ -238,6 +221,23 @@ export class LabNic implements BenchDevice {
 
   interruptPending(): boolean {
     return this.level();
+  }
+
+  msiDenied(): boolean {
+    return this.fault.msiDenied;
+  }
+
+  /** The station address the receive filter uses now (RAL0/RAH0). */
+  stationAddress(): Uint8Array {
+    const out = new Uint8Array(6);
+    writeLe(out, 0, 4, this.r.RAL0);
+    writeLe(out, 4, 2, this.r.RAH0 & 0xffff);
+    return out;
+  }
+
+  /** The receive ring's size in descriptors (0 until the driver programs RDLEN). */
+  receiveCapacity(): number {
+    return this.r.RDLEN >>> 4;
   }
 
   registerName(offset: number, bar: number | 'port'): string | undefined {
@@ -362,7 +362,7 @@ export class LabNic implements BenchDevice {
         this.phy.linkDown();
         const epoch = ++this.phyEpoch;
         this.updateStatus();
-        this.later(Math.round(fault.downMs * TICKS_PER_MS), 'link flap: link up', () => {
+        this.later(Math.round((fault.downMs ?? 100) * TICKS_PER_MS), 'link flap: link up', () => {
           if (epoch !== this.phyEpoch || this.phy.poweredDown) return;
           this.phy.setLinkUp();
           this.updateStatus();
@@ -373,7 +373,10 @@ export class LabNic implements BenchDevice {
         this.fault.resetHang = true;
         break;
       case 'reset-late':
-        this.fault.resetLate = Math.round(fault.delayMs * TICKS_PER_MS);
+        this.fault.resetLate = Math.round((fault.delayMs ?? 20) * TICKS_PER_MS);
+        break;
+      case 'msi-as-line':
+        this.fault.msiDenied = true;
         break;
     }
   }
@@ -577,12 +580,9 @@ export class LabNic implements BenchDevice {
       this.dmaFailed(address, length, what, 'injected DMA error');
       return undefined;
     }
-    try {
-      return host.dmaRead(address, length);
-    } catch (e) {
-      this.dmaFailed(address, length, what, e instanceof Error ? e.message : String(e));
-      return undefined;
-    }
+    const data = host.dmaRead(address, length);
+    if (!data) this.dmaFailed(address, length, what, 'master abort: not memory the driver mapped for DMA');
+    return data;
   }
 
   private dmaWrite(address: bigint, data: Uint8Array, what: string): boolean {
@@ -593,13 +593,9 @@ export class LabNic implements BenchDevice {
       this.dmaFailed(address, data.length, what, 'injected DMA error');
       return false;
     }
-    try {
-      host.dmaWrite(address, data);
-      return true;
-    } catch (e) {
-      this.dmaFailed(address, data.length, what, e instanceof Error ? e.message : String(e));
-      return false;
-    }
+    if (host.dmaWrite(address, data)) return true;
+    this.dmaFailed(address, data.length, what, 'master abort: not memory the driver mapped for DMA');
+    return false;
   }
 
   private dmaFailed(address: bigint, length: number, what: string, reason: string): void {

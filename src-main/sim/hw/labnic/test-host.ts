@@ -3,7 +3,7 @@ import type { DeviceHost } from '../device';
 /**
  * A fake DeviceHost for LabNIC's register-level tests (qtest style): shared memory regions at bus
  * addresses, a virtual clock the test advances, and a record of interrupts. DMA outside the
- * regions throws, as the simulator's host does.
+ * regions is aborted (recorded in `aborts`), as the simulator's host does.
  */
 export class FakeHost implements DeviceHost {
   time = 0;
@@ -20,25 +20,30 @@ export class FakeHost implements DeviceHost {
     return bytes;
   }
 
-  private locate(physical: bigint, length: number): { bytes: Uint8Array; offset: number } {
+  /** Transfers the bus aborted (outside every region). */
+  readonly aborts: string[] = [];
+
+  private locate(physical: bigint, length: number): { bytes: Uint8Array; offset: number } | undefined {
     for (const r of this.regions) {
       if (physical >= r.base && physical + BigInt(length) <= r.base + BigInt(r.bytes.length)) return { bytes: r.bytes, offset: Number(physical - r.base) };
     }
-    throw new Error(`DMA-UNMAPPED: ${length} bytes at 0x${physical.toString(16)}`);
+    this.aborts.push(`${length} bytes at 0x${physical.toString(16)}`);
+    return undefined;
   }
 
   interrupt(): void {
     this.interrupts.push(this.time);
   }
 
-  dmaRead(physical: bigint, length: number): Uint8Array {
-    const { bytes, offset } = this.locate(physical, length);
-    return bytes.slice(offset, offset + length);
+  dmaRead(physical: bigint, length: number): Uint8Array | undefined {
+    const at = this.locate(physical, length);
+    return at?.bytes.slice(at.offset, at.offset + length);
   }
 
-  dmaWrite(physical: bigint, data: Uint8Array): void {
-    const { bytes, offset } = this.locate(physical, data.length);
-    bytes.set(data, offset);
+  dmaWrite(physical: bigint, data: Uint8Array): boolean {
+    const at = this.locate(physical, data.length);
+    at?.bytes.set(data, at.offset);
+    return at !== undefined;
   }
 
   now(): number {

@@ -1,0 +1,314 @@
+import type { ReceiveResult } from '../hw/device';
+import type { Session } from '../session/session';
+import type { Adapter } from './adapter';
+
+/**
+ * The wire under an adapter whose device has a network port (LabNIC): the link partner the bench
+ * or a scenario plays. It injects frames into the NIC (`inject-frame`, the receive-overrun flood),
+ * takes every frame the NIC transmits, and keeps a ledger so a run can prove the data path:
+ * every frame the NIC accepted was indicated exactly once, with its bytes and in order, and every
+ * frame NDIS sent and the driver completed with success went on the wire exactly once.
+ *
+ * Frames carry a 32-bit sequence number right after the Ethernet header (big-endian), for both
+ * directions: the injector numbers received frames, NDIS's send path numbers sent ones.
+ *
+ * A virtual miniport has no wire: its frames are shown where NDIS sees them (send completion,
+ * receive indication), by nbl.ts.
+ */
+
+/** The link partner's address, and the EtherType of lab traffic (IEEE 802 local experimental). */
+export const PARTNER_MAC = [0x02, 0x4c, 0x41, 0x42, 0x00, 0x02] as const;
+export const LAB_ETHERTYPE = 0x88b5;
+const SEQUENCE_OFFSET = 14;
+const MAX_PROBLEMS = 8;
+
+/** Sent frames' state in the ledger. */
+const SENT = 1;
+const COMPLETED_OK = 2;
+const COMPLETED_FAILED = 3;
+/** Injected frames' state. */
+const RX_DELIVERED = 1;
+const RX_INDICATED = 2;
+
+class GrowableU32 {
+  data = new Uint32Array(1024);
+  ensure(index: number): void {
+    if (index < this.data.length) return;
+    let size = this.data.length;
+    while (size <= index) size *= 2;
+    const next = new Uint32Array(size);
+    next.set(this.data);
+    this.data = next;
+  }
+}
+
+export interface WireLedger {
+  /** Injection: next sequence number, frames offered and what the NIC did with them. */
+  nextRxSequence: number;
+  offered: number;
+  outcomes: Record<ReceiveResult, number>;
+  /** Per injected sequence number: state, length, FNV-1a hash of the bytes. */
+  rxState: GrowableU32;
+  rxLength: GrowableU32;
+  rxHash: GrowableU32;
+  indicated: number;
+  lastIndicated: number;
+  rxProblems: string[];
+  /** Per sent sequence number (NDIS's send path). */
+  txState: GrowableU32;
+  txLength: GrowableU32;
+  txHash: GrowableU32;
+  txOnWire: GrowableU32;
+  onWire: number;
+  txProblems: string[];
+  /** Bursts still scheduled, so a halted adapter stops the stream. */
+  streams: number;
+}
+
+function ledgers(session: Session): Map<number, WireLedger> {
+  return session.state('wire', () => new Map<number, WireLedger>());
+}
+
+export function wireLedger(session: Session, adapter: Adapter): WireLedger {
+  const all = ledgers(session);
+  let ledger = all.get(adapter.handle);
+  if (!ledger) {
+    ledger = {
+      nextRxSequence: 1,
+      offered: 0,
+      outcomes: { delivered: 0, missed: 0, filtered: 0, dropped: 0, 'dma-error': 0 },
+      rxState: new GrowableU32(),
+      rxLength: new GrowableU32(),
+      rxHash: new GrowableU32(),
+      indicated: 0,
+      lastIndicated: 0,
+      rxProblems: [],
+      txState: new GrowableU32(),
+      txLength: new GrowableU32(),
+      txHash: new GrowableU32(),
+      txOnWire: new GrowableU32(),
+      onWire: 0,
+      txProblems: [],
+      streams: 0,
+    };
+    all.set(adapter.handle, ledger);
+  }
+  return ledger;
+}
+
+/** True when the adapter's device has a port on the wire (frames come from and go to the device). */
+export function hasWire(adapter: Adapter): boolean {
+  return typeof adapter.device.receiveFrame === 'function';
+}
+
+export function fnv1a(bytes: Uint8Array, length = bytes.length): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < length; i++) {
+    h ^= bytes[i]!;
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function sequenceOf(frame: Uint8Array): number {
+  if (frame.length < SEQUENCE_OFFSET + 4) return 0;
+  return ((frame[SEQUENCE_OFFSET]! << 24) | (frame[SEQUENCE_OFFSET + 1]! << 16) | (frame[SEQUENCE_OFFSET + 2]! << 8) | frame[SEQUENCE_OFFSET + 3]!) >>> 0;
+}
+
+function problem(list: string[], text: string): void {
+  if (list.length < MAX_PROBLEMS) list.push(text);
+}
+
+/** A frame for a wire.frame event (btoa: the simulator runs without Node's Buffer too). */
+export function base64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]!);
+  return btoa(binary);
+}
+
+export function headHex(bytes: Uint8Array, n = 32): string {
+  let out = '';
+  for (let i = 0; i < Math.min(bytes.length, n); i++) out += bytes[i]!.toString(16).padStart(2, '0');
+  return out;
+}
+
+// --- transmit: NDIS's send path and the NIC -----------------------------------------------------------
+
+/** NDIS built a send frame for an adapter with a wire: remember what must reach it. */
+export function noteSent(session: Session, adapter: Adapter, sequence: number, frame: Uint8Array): void {
+  const ledger = wireLedger(session, adapter);
+  for (const a of [ledger.txState, ledger.txLength, ledger.txHash, ledger.txOnWire]) a.ensure(sequence);
+  ledger.txState.data[sequence] = SENT;
+  ledger.txLength.data[sequence] = frame.length;
+  ledger.txHash.data[sequence] = fnv1a(frame);
+}
+
+/** The driver completed a send NBL holding the frame with this sequence number. */
+export function noteSendCompleted(session: Session, adapter: Adapter, sequence: number, ok: boolean): void {
+  const ledger = wireLedger(session, adapter);
+  if (sequence <= 0 || sequence >= ledger.txState.data.length || ledger.txState.data[sequence] === 0) return;
+  ledger.txState.data[sequence] = ok ? COMPLETED_OK : COMPLETED_FAILED;
+}
+
+/** The NIC put a frame on the wire. */
+export function onTransmit(session: Session, adapter: Adapter, frame: Uint8Array): void {
+  const ledger = wireLedger(session, adapter);
+  ledger.onWire++;
+  const sequence = sequenceOf(frame);
+  const known = sequence > 0 && sequence < ledger.txState.data.length && ledger.txState.data[sequence] !== 0;
+  if (!known) {
+    problem(ledger.txProblems, `a ${frame.length}-byte frame went on the wire that NDIS never sent (sequence ${sequence}, starting ${headHex(frame.subarray(0, 16))})`);
+  } else {
+    const length = ledger.txLength.data[sequence]!;
+    if (frame.length < length || fnv1a(frame, length) !== ledger.txHash.data[sequence]) {
+      problem(ledger.txProblems, `sent frame ${sequence} went on the wire with different bytes (${frame.length} bytes, NDIS sent ${length}): the driver copied or described the buffer wrongly`);
+    }
+    ledger.txOnWire.data[sequence]!++;
+    if (ledger.txOnWire.data[sequence] === 2) problem(ledger.txProblems, `sent frame ${sequence} went on the wire twice`);
+  }
+  if (session.tracing) session.emit({ kind: 'wire.frame', adapter: adapter.name, direction: 'tx', length: frame.length, head: headHex(frame), data: base64(frame) });
+}
+
+// --- receive: the injector and the indication path ----------------------------------------------------
+
+export interface InjectOptions {
+  count: number;
+  bytes: number;
+  burst: number;
+  intervalUs: number;
+  dest: 'station' | 'broadcast' | string;
+}
+
+function destination(adapter: Adapter, dest: string): Uint8Array {
+  if (dest === 'broadcast') return new Uint8Array(6).fill(0xff);
+  if (dest === 'station') return adapter.device.stationAddress?.() ?? new Uint8Array(6).fill(0xff);
+  return Uint8Array.from(dest.split(':').map((h) => parseInt(h, 16)));
+}
+
+function buildFrame(session: Session, dest: Uint8Array, bytes: number, sequence: number): Uint8Array {
+  const frame = new Uint8Array(bytes);
+  frame.set(dest, 0);
+  frame.set(PARTNER_MAC, 6);
+  frame[12] = LAB_ETHERTYPE >>> 8;
+  frame[13] = LAB_ETHERTYPE & 0xff;
+  frame[14] = sequence >>> 24;
+  frame[15] = (sequence >>> 16) & 0xff;
+  frame[16] = (sequence >>> 8) & 0xff;
+  frame[17] = sequence & 0xff;
+  const rng = session.kernel.rng;
+  for (let i = 18; i < bytes; i += 4) {
+    const r = rng.nextU32();
+    frame[i] = r & 0xff;
+    if (i + 1 < bytes) frame[i + 1] = (r >>> 8) & 0xff;
+    if (i + 2 < bytes) frame[i + 2] = (r >>> 16) & 0xff;
+    if (i + 3 < bytes) frame[i + 3] = r >>> 24;
+  }
+  return frame;
+}
+
+/** Offers `count` frames to the NIC back to back (one burst), recording what it did with each. */
+function deliverBurst(session: Session, adapter: Adapter, count: number, bytes: number, dest: string): void {
+  const ledger = wireLedger(session, adapter);
+  const device = adapter.device;
+  const address = destination(adapter, dest);
+  for (let i = 0; i < count; i++) {
+    const sequence = ledger.nextRxSequence++;
+    const frame = buildFrame(session, address, bytes, sequence);
+    ledger.offered++;
+    if (session.tracing) session.emit({ kind: 'wire.frame', adapter: adapter.name, direction: 'rx', length: frame.length, head: headHex(frame), data: base64(frame) });
+    const outcome = device.receiveFrame!(frame);
+    ledger.outcomes[outcome]++;
+    if (outcome === 'delivered') {
+      for (const a of [ledger.rxState, ledger.rxLength, ledger.rxHash]) a.ensure(sequence);
+      ledger.rxState.data[sequence] = RX_DELIVERED;
+      ledger.rxLength.data[sequence] = frame.length;
+      ledger.rxHash.data[sequence] = fnv1a(frame);
+    }
+  }
+}
+
+/** The `inject-frame` step: the first burst arrives now, the rest every `intervalUs` of virtual time. */
+export function injectFrames(session: Session, adapter: Adapter, options: InjectOptions): void {
+  if (!hasWire(adapter)) throw new Error(`${adapter.name} has no wire: its device (${adapter.device.kind}) has no network port; add it with "device": "labnic"`);
+  const ledger = wireLedger(session, adapter);
+  const interval = Math.max(0, Math.round(options.intervalUs * 10));
+  let left = options.count;
+  const next = (): void => {
+    if (adapter.state === 'Halted' || adapter.state === 'Shutdown') {
+      ledger.streams--;
+      return;
+    }
+    const now = Math.min(options.burst, left);
+    left -= now;
+    deliverBurst(session, adapter, now, options.bytes, options.dest);
+    if (left > 0) session.kernel.scheduler.at(session.now + interval, { label: `${adapter.name}: wire burst (${left} frame(s) to go)`, run: next });
+    else ledger.streams--;
+  };
+  ledger.streams++;
+  next();
+}
+
+/** The receive-overrun fault: the partner floods the NIC with `frames` frames at once. */
+export function floodFrames(session: Session, adapter: Adapter, frames: number): void {
+  if (!hasWire(adapter)) throw new Error(`${adapter.name} has no wire to flood`);
+  deliverBurst(session, adapter, frames, 64, 'station');
+}
+
+/** The driver indicated a frame up the stack (NdisMIndicateReceiveNetBufferLists). */
+export function noteIndicated(session: Session, adapter: Adapter, frame: Uint8Array): void {
+  const ledger = wireLedger(session, adapter);
+  ledger.indicated++;
+  const sequence = sequenceOf(frame);
+  const state = sequence > 0 && sequence < ledger.rxState.data.length ? ledger.rxState.data[sequence]! : 0;
+  if (state === 0) {
+    problem(ledger.rxProblems, `the driver indicated a ${frame.length}-byte frame the NIC never received (sequence ${sequence}): stale or uninitialized receive buffer?`);
+    return;
+  }
+  if (state === RX_INDICATED) {
+    problem(ledger.rxProblems, `received frame ${sequence} was indicated twice: a receive buffer was indicated again before the NIC refilled it`);
+    return;
+  }
+  const length = ledger.rxLength.data[sequence]!;
+  if (frame.length !== length || fnv1a(frame) !== ledger.rxHash.data[sequence]) {
+    problem(ledger.rxProblems, `received frame ${sequence} was indicated with ${frame.length} bytes that differ from the ${length} bytes on the wire: check the NET_BUFFER's DataLength and MDL`);
+  }
+  if (sequence < ledger.lastIndicated) problem(ledger.rxProblems, `received frame ${sequence} was indicated after frame ${ledger.lastIndicated}: frames must go up in the order they arrived`);
+  ledger.lastIndicated = Math.max(ledger.lastIndicated, sequence);
+  ledger.rxState.data[sequence] = RX_INDICATED;
+}
+
+/** The `expect-traffic` check: undefined when the wire ledger balances, else what is wrong. */
+export function checkTraffic(session: Session, adapter: Adapter, minIndicated: number, minSent: number): { ok: boolean; message: string } {
+  const ledger = wireLedger(session, adapter);
+  const problems = [...ledger.rxProblems, ...ledger.txProblems];
+  let notIndicated = 0;
+  let firstMissing = 0;
+  for (let s = 1; s < ledger.nextRxSequence && s < ledger.rxState.data.length; s++) {
+    if (ledger.rxState.data[s] === RX_DELIVERED) {
+      notIndicated++;
+      firstMissing ||= s;
+    }
+  }
+  if (notIndicated > 0) problems.push(`${notIndicated} frame(s) the NIC stored in the receive ring were never indicated (first: frame ${firstMissing})`);
+  let completedOk = 0;
+  let missingOnWire = 0;
+  let firstLost = 0;
+  let onWireFailed = 0;
+  for (let s = 1; s < ledger.txState.data.length; s++) {
+    const state = ledger.txState.data[s];
+    if (state === COMPLETED_OK) {
+      completedOk++;
+      if (ledger.txOnWire.data[s] === 0) {
+        missingOnWire++;
+        firstLost ||= s;
+      }
+    } else if (state === COMPLETED_FAILED && ledger.txOnWire.data[s]! > 0) onWireFailed++;
+  }
+  if (missingOnWire > 0) problems.push(`${missingOnWire} sent frame(s) were completed with NDIS_STATUS_SUCCESS but never went on the wire (first: frame ${firstLost})`);
+  if (onWireFailed > 0) problems.push(`${onWireFailed} sent frame(s) went on the wire but were completed with a failure status`);
+  const o = ledger.outcomes;
+  const summary = `${ledger.offered} frame(s) offered (${o.delivered} stored, ${o.missed} missed, ${o.filtered} filtered, ${o.dropped} dropped, ${o['dma-error']} DMA errors), ${ledger.indicated} indicated; ${completedOk} sent with success, ${ledger.onWire} on the wire`;
+  if (ledger.indicated < minIndicated) problems.push(`only ${ledger.indicated} frame(s) indicated, at least ${minIndicated} expected`);
+  if (ledger.onWire < minSent) problems.push(`only ${ledger.onWire} frame(s) on the wire, at least ${minSent} expected`);
+  return problems.length === 0 ? { ok: true, message: `traffic on ${adapter.name} balances: ${summary}` } : { ok: false, message: `traffic on ${adapter.name}: ${problems.join('; ')} (${summary})` };
+}

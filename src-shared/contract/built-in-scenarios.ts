@@ -1,0 +1,120 @@
+import { DEFAULT_SCENARIO, type ScenarioInput } from './scenario';
+
+type StepInput = ScenarioInput['steps'][number];
+
+/** The registry a LabNIC device instance gets from its INF: MSI asked for. */
+const LABNIC_REGISTRY = { MSISupported: 1 } as const;
+
+/**
+ * `traffic`: a LabNIC adapter carries 10,000 frames each way. The link partner sends bursts of 16
+ * frames every 200 µs while NDIS sends 10,000 frames; the run checks every received frame was
+ * indicated exactly once and every sent frame went on the wire exactly once.
+ */
+export const TRAFFIC_SCENARIO: ScenarioInput = {
+  name: 'traffic',
+  description: 'A LabNIC adapter carries 10,000 frames each way: every injected frame must be indicated once, every sent frame must reach the wire once.',
+  steps: [
+    { step: 'load' },
+    { step: 'add-device', name: 'adapter0', device: 'labnic', registry: { ...LABNIC_REGISTRY } },
+    { step: 'restart' },
+    { step: 'advance-time', ms: 100 },
+    { step: 'expect-link', state: 'up' },
+    { step: 'inject-frame', count: 10_000, bytes: 128, burst: 16, intervalUs: 200 },
+    { step: 'send', count: 10_000, bytes: 128 },
+    { step: 'advance-time', ms: 250 },
+    { step: 'expect-traffic', minIndicated: 10_000, minSent: 10_000 },
+    { step: 'expect-state', state: 'Running' },
+    { step: 'pause' },
+    { step: 'halt' },
+    { step: 'unload' },
+  ],
+};
+
+const traffic = (adapter: string, count: number): StepInput[] => [
+  { step: 'inject-frame', adapter, count, burst: 8, intervalUs: 100 },
+  { step: 'send', adapter, count },
+  { step: 'advance-time', ms: 20 },
+];
+
+/**
+ * `faults`: each LabNIC hardware fault in turn, on a running adapter or from power-on. A correct
+ * driver survives each one; where it must report something (an error log entry, a link-state
+ * indication, a failed initialization) the scenario expects it.
+ */
+export const FAULTS_SCENARIO: ScenarioInput = {
+  name: 'faults',
+  description: 'Every LabNIC hardware fault in turn: lost and stuck interrupts, an interrupt storm, a DMA error, a receive overrun, a link flap, surprise removal, then a bad EEPROM checksum, a reset that hangs, a late reset, and a line interrupt granted where MSI was asked.',
+  steps: [
+    { step: 'load' },
+    { step: 'add-device', name: 'adapter0', device: 'labnic', registry: { ...LABNIC_REGISTRY } },
+    { step: 'restart' },
+    { step: 'advance-time', ms: 100 },
+    { step: 'expect-link', adapter: 'adapter0', state: 'up' },
+    // Interrupts that never arrive: the driver's watchdog finds the latched causes.
+    { step: 'hw-fault', adapter: 'adapter0', fault: { kind: 'lost-interrupt', count: 3 } },
+    ...traffic('adapter0', 32),
+    // A line stuck high: the ISR says "not mine" for a zero cause; the watchdog keeps traffic going.
+    { step: 'hw-fault', adapter: 'adapter0', fault: { kind: 'stuck-interrupt' } },
+    ...traffic('adapter0', 32),
+    { step: 'hw-fault', adapter: 'adapter0', fault: { kind: 'clear' } },
+    // A storm: the driver masks the cause for a while and logs it.
+    { step: 'hw-fault', adapter: 'adapter0', fault: { kind: 'interrupt-storm' } },
+    { step: 'advance-time', ms: 300 },
+    { step: 'expect-error-log', adapter: 'adapter0', min: 1 },
+    { step: 'hw-fault', adapter: 'adapter0', fault: { kind: 'clear' } },
+    ...traffic('adapter0', 32),
+    // A DMA error stops the receiver: logged, then repaired by check-for-hang and reset.
+    { step: 'hw-fault', adapter: 'adapter0', fault: { kind: 'dma-error', count: 1 } },
+    { step: 'inject-frame', adapter: 'adapter0', count: 16 },
+    { step: 'advance-time', ms: 5000 },
+    { step: 'expect-error-log', adapter: 'adapter0', min: 2 },
+    ...traffic('adapter0', 32),
+    // More frames at once than the receive ring holds: missed frames are counted, nothing breaks.
+    { step: 'hw-fault', adapter: 'adapter0', fault: { kind: 'receive-overrun', frames: 1024 } },
+    { step: 'advance-time', ms: 50 },
+    ...traffic('adapter0', 32),
+    // The link goes down and comes back: the driver indicates both.
+    { step: 'hw-fault', adapter: 'adapter0', fault: { kind: 'link-flap', downMs: 100 } },
+    { step: 'advance-time', ms: 10 },
+    { step: 'expect-link', adapter: 'adapter0', state: 'down' },
+    { step: 'advance-time', ms: 200 },
+    { step: 'expect-link', adapter: 'adapter0', state: 'up' },
+    ...traffic('adapter0', 32),
+    { step: 'expect-state', adapter: 'adapter0', state: 'Running' },
+    // The NIC vanishes: registers read all ones, then PnP reports it and NDIS halts the adapter.
+    { step: 'hw-fault', adapter: 'adapter0', fault: { kind: 'surprise-removal' } },
+    { step: 'advance-time', ms: 50 },
+    { step: 'expect-state', adapter: 'adapter0', state: 'Halted' },
+    // From power-on: initialization must fail cleanly, with an error log entry.
+    { step: 'add-device', name: 'adapter1', device: 'labnic', registry: { ...LABNIC_REGISTRY }, faults: [{ kind: 'bad-eeprom-checksum' }] },
+    { step: 'expect-state', adapter: 'adapter1', state: 'Halted' },
+    { step: 'expect-error-log', adapter: 'adapter1', min: 1 },
+    { step: 'add-device', name: 'adapter2', device: 'labnic', registry: { ...LABNIC_REGISTRY }, faults: [{ kind: 'reset-hang' }] },
+    { step: 'expect-state', adapter: 'adapter2', state: 'Halted' },
+    { step: 'expect-error-log', adapter: 'adapter2', min: 1 },
+    // A reset that completes late is still a reset: initialization succeeds.
+    { step: 'add-device', name: 'adapter3', device: 'labnic', registry: { ...LABNIC_REGISTRY }, faults: [{ kind: 'reset-late', delayMs: 20 }] },
+    { step: 'restart', adapter: 'adapter3' },
+    // MSI asked for, a line granted: the driver uses what NDIS reports.
+    { step: 'add-device', name: 'adapter4', device: 'labnic', registry: { ...LABNIC_REGISTRY }, faults: [{ kind: 'msi-as-line' }] },
+    { step: 'restart', adapter: 'adapter4' },
+    { step: 'advance-time', ms: 100 },
+    ...traffic('adapter3', 64),
+    ...traffic('adapter4', 64),
+    { step: 'expect-traffic', adapter: 'adapter3', minIndicated: 64, minSent: 64 },
+    { step: 'expect-traffic', adapter: 'adapter4', minIndicated: 64, minSent: 64 },
+    { step: 'pause', adapter: 'adapter3' },
+    { step: 'halt', adapter: 'adapter3' },
+    { step: 'pause', adapter: 'adapter4' },
+    { step: 'halt', adapter: 'adapter4' },
+    { step: 'unload' },
+  ],
+};
+
+/** Scenarios runnable by name (`ndis-lab run --scenario traffic`, the window's scenario picker). */
+export const BUILT_IN_SCENARIOS: Readonly<Record<string, ScenarioInput>> = {
+  default: DEFAULT_SCENARIO,
+  traffic: TRAFFIC_SCENARIO,
+  faults: FAULTS_SCENARIO,
+};
+
