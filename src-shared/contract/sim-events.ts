@@ -164,6 +164,59 @@ export const SimHwRegister = z.object({
   value: z.number().int(),
   /** The device's name for the register, when it has one. */
   register: z.string().optional(),
+  /** The value split into the register's fields, as text: "EN=1 BAM=1 BSIZE=0 (2048 bytes)". */
+  fields: z.string().optional(),
+});
+
+/** One register in a device snapshot, with its fields decoded. */
+export const HwRegisterValue = z.object({
+  name: z.string(),
+  offset: z.number().int(),
+  value: z.number().int(),
+  fields: z.array(z.object({ name: z.string(), lsb: z.number().int(), width: z.number().int(), access: z.string(), value: z.number().int(), text: z.string().optional() })),
+});
+export type HwRegisterValue = z.infer<typeof HwRegisterValue>;
+
+/** One descriptor ring of a device: where it is, and who owns which descriptors. */
+export const HwRing = z.object({
+  name: z.string(),
+  /** Bus address of the ring, hex. */
+  base: z.string(),
+  descriptors: z.number().int(),
+  head: z.number().int(),
+  tail: z.number().int(),
+  enabled: z.boolean(),
+  /** The descriptors the device owns now (head up to tail), as the datasheet defines ownership. */
+  deviceOwned: z.number().int(),
+});
+
+/**
+ * The state of an adapter's device, for the hardware panel: taken without side effects (no
+ * read-to-clear), after every scenario step and when a fault is injected, so a log replays the panel.
+ */
+export const SimHwSnapshot = z.object({
+  ...at,
+  kind: z.literal('hw.snapshot'),
+  adapter: z.string(),
+  device: z.string(),
+  registers: z.array(HwRegisterValue),
+  irq: z.object({
+    /** The line (or MSI) as the device drives it now. */
+    asserted: z.boolean(),
+    /** Causes latched (ICR) and enabled (IMS). */
+    causes: z.number().int(),
+    mask: z.number().int(),
+    messageBased: z.boolean(),
+    /** Interrupts signalled, ISR calls, and DPCs so far. */
+    raised: z.number().int(),
+    isrCalls: z.number().int(),
+  }),
+  rings: z.array(HwRing),
+  /** The first 64 bytes of PCI configuration space, hex. */
+  pci: z.string(),
+  link: z.enum(['up', 'down']),
+  faults: z.array(z.string()),
+  lastDmaError: z.string().optional(),
 });
 /** The device raised its interrupt, and what became of it (ISR claimed it, not claimed, or it had to wait). */
 export const SimHwInterrupt = z.object({
@@ -221,6 +274,7 @@ export const SimEvent = z.discriminatedUnion('kind', [
   SimHwInterrupt,
   SimAdapterReset,
   SimHwFault,
+  SimHwSnapshot,
 ]);
 export type SimEvent = z.infer<typeof SimEvent>;
 export type SimEventKind = SimEvent['kind'];

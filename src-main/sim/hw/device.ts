@@ -12,11 +12,28 @@
  */
 
 import type { HardwareFaultInput } from '../../../src-shared/contract/scenario';
+import type { SimEvent } from '../../../src-shared/contract/sim-events';
 
 export type AccessSize = 1 | 2 | 4;
 
 /** A fault the device itself can suffer (the wire-level and bench-level ones are the simulator's). */
 export type DeviceFault = Exclude<HardwareFaultInput, { kind: 'receive-overrun' | 'clear' }>;
+
+/** A device's state for the hardware panel (the simulator adds what it knows: ISR calls, MSI). */
+export type DeviceSnapshot = Omit<Extract<SimEvent, { kind: 'hw.snapshot' }>, 't' | 'kind' | 'adapter' | 'device' | 'irq'> & {
+  irq: { asserted: boolean; causes: number; mask: number; raised: number };
+};
+
+/** One named field of a register value. */
+export interface DecodedField {
+  readonly name: string;
+  readonly lsb: number;
+  readonly width: number;
+  readonly access: string;
+  readonly value: number;
+  /** The value's meaning, for fields with named values. */
+  readonly text?: string;
+}
 
 /** What happened to a frame offered to a device by the wire. */
 export type ReceiveResult = 'delivered' | 'missed' | 'filtered' | 'dropped' | 'dma-error';
@@ -52,6 +69,8 @@ export interface DeviceHost {
 export interface BenchDevice {
   /** 'virtual' (no hardware at all) or 'pci'. */
   readonly kind: string;
+  /** The device model's name for the hardware panel (LabNIC). */
+  readonly model?: string;
   /** 256 bytes of PCI configuration space (vendor/device ids, BARs, interrupt line); absent off PCI. */
   readonly pciConfig?: Uint8Array;
   /** What PnP assigned, in the order the resource list shows them. */
@@ -64,6 +83,10 @@ export interface BenchDevice {
   writePort(port: number, size: AccessSize, value: number): void;
   /** The register's name at `offset` of memory resource `bar` (or of port `offset` when `bar` is 'port'), for the timeline. */
   registerName?(offset: number, bar: number | 'port'): string | undefined;
+  /** A register value split into its fields (by the name `registerName` gave), for events and the panel. */
+  decodeFields?(name: string, value: number): readonly DecodedField[] | undefined;
+  /** The device's state, read without side effects (no read-to-clear), for the hardware panel. */
+  snapshot?(): DeviceSnapshot;
   /** True while the device is asserting its interrupt (a level-triggered line stays active until the driver clears the cause). */
   interruptPending?(): boolean;
   /** The simulator attaches the device when its adapter is added. */

@@ -126,6 +126,24 @@ function assignResources(adapter: Adapter): DeviceResource[] {
   return device.resources.map((r) => (r.type === 'interrupt' && wantsMsi ? { ...r, messageBased: true, messageCount: device.msiMessages ?? 1 } : r));
 }
 
+/** Emits every device's state for the hardware panel (after each scenario step, when a fault happens). */
+export function emitHardwareSnapshots(session: Session): void {
+  if (!session.tracing) return;
+  for (const hw of allHardware(session)) {
+    const device = hw.adapter.device;
+    if (!device.snapshot || hw.adapter.state === 'Halted') continue;
+    const snap = device.snapshot();
+    const interrupt = hw.interrupt;
+    session.emit({
+      kind: 'hw.snapshot',
+      adapter: hw.adapter.name,
+      device: device.model ?? device.kind,
+      ...snap,
+      irq: { ...snap.irq, messageBased: interrupt?.messageBased ?? false, isrCalls: interrupt?.isrCalls ?? 0 },
+    });
+  }
+}
+
 // --- leaks and outcome checks ----------------------------------------------------------------
 
 function hardwareLeaks(hw: AdapterHardware): Array<{ what: string; site: Site }> {
@@ -222,7 +240,11 @@ function unmappedAccess(session: Session, api: string, address: number, size: nu
 }
 
 function emitRegister(session: Session, hw: AdapterHardware, space: 'memory' | 'port', op: 'read' | 'write', offset: number, bar: number | undefined, size: number, value: number): void {
-  const register = hw.adapter.device.registerName?.(offset, space === 'port' ? 'port' : (bar ?? 0));
+  if (!session.tracing) return;
+  const device = hw.adapter.device;
+  const register = device.registerName?.(offset, space === 'port' ? 'port' : (bar ?? 0));
+  const decoded = register && size === 4 && (offset & 3) === 0 ? device.decodeFields?.(register.replace(/^IODATA\((.*)\)$/, '$1'), value) : undefined;
+  const fields = decoded?.map((f) => `${f.name}=${f.width > 1 ? `0x${f.value.toString(16)}` : f.value}${f.text ? ` (${f.text})` : ''}`).join(' ');
   session.emit({
     kind: 'hw.register',
     adapter: hw.adapter.name,
@@ -233,6 +255,7 @@ function emitRegister(session: Session, hw: AdapterHardware, space: 'memory' | '
     size,
     value: value >>> 0,
     ...(register ? { register } : {}),
+    ...(fields ? { fields } : {}),
     ...siteFields(session.site()),
   });
 }

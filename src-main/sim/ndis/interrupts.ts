@@ -102,7 +102,7 @@ function callIsr(session: Session, hw: AdapterHardware, interrupt: InterruptObje
   const queueDefault = m.u8(interrupt.scratch) !== 0;
   const targets = m.u32(interrupt.scratch + 4);
   const dpc = (queueDefault || (targets & 1) !== 0) && queueInterruptDpc(session, hw, interrupt, 0, messageId);
-  session.emit({
+  if (session.tracing) session.emit({
     kind: 'hw.interrupt',
     adapter: hw.adapter.name,
     outcome: spurious ? 'spurious' : (claimed & 0xff) !== 0 ? 'claimed' : 'not-claimed',

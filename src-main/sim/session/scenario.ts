@@ -5,6 +5,7 @@ import { adapterByName, adapters, haltAdapter, initializeAdapter, pauseAdapter, 
 import { driverState, loadDriver, unloadDriver } from '../ndis/driver';
 import { createDevice } from '../hw/device';
 import { errorLogCount } from '../ndis/debug';
+import { emitHardwareSnapshots } from '../ndis/hardware';
 import { applyHardwareFault, applyPowerOnFaults } from '../ndis/hw-faults';
 import { lastLinkState } from '../ndis/indication';
 import { surpriseRemove } from '../ndis/reset';
@@ -143,6 +144,7 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
       }
       // Between steps the system is idle at PASSIVE_LEVEL: whatever is ready runs now.
       session.kernel.runReady();
+      emitHardwareSnapshots(session);
       session.emit({ kind: 'scenario.step', index, step: label, status: 'done' });
     } catch (error) {
       if (error instanceof HostInterrupt) throw error;

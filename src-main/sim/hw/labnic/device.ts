@@ -1,4 +1,4 @@
-import { readLe, writeLe, type AccessSize, type BenchDevice, type DeviceFault, type DeviceHost, type DeviceResource, type ReceiveResult } from '../device';
+import { readLe, writeLe, type AccessSize, type BenchDevice, type DeviceFault, type DeviceSnapshot, type DeviceHost, type DeviceResource, type ReceiveResult } from '../device';
 import { buildEeprom, EEPROM_CHECKSUM_WORD, EEPROM_WORDS } from './eeprom';
 import { LabNicPhy, PHY_ADDRESS, type PhyAction } from './phy';
 import {
@@ -127,6 +127,7 @@ function u64(bytes: Uint8Array, offset: number): bigint {
  */
 export class LabNic implements BenchDevice {
   readonly kind = 'pci';
+  readonly model = 'LabNIC';
   readonly pciConfig = new Uint8Array(256);
   readonly resources: readonly DeviceResource[];
   /** The wire: every frame the device transmits (while the link is up). */
@@ -142,6 +143,8 @@ export class LabNic implements BenchDevice {
   private r = resetValues();
   private host: DeviceHost | undefined;
   private lineHigh = false;
+  /** Interrupts signalled to the host (rising edges, or messages). */
+  private raised = 0;
   private resetting = false;
   /** Bumped on attach / detach: callbacks from an earlier life do nothing. */
   private life = 0;
@@ -233,6 +236,45 @@ export class LabNic implements BenchDevice {
     writeLe(out, 0, 4, this.r.RAL0);
     writeLe(out, 4, 2, this.r.RAH0 & 0xffff);
     return out;
+  }
+
+  /** The device's state for the hardware panel: no side effects (read-to-clear registers keep their value). */
+  snapshot(): DeviceSnapshot {
+    const registers = REGISTERS.map((spec) => {
+      const value = this.r[spec.name] >>> 0;
+      return { name: spec.name, offset: spec.offset, value, fields: (decodeFields(spec.name, value) ?? []).map((f) => ({ ...f })) };
+    });
+    const ring = (name: string, low: RegName, high: RegName, len: RegName, headReg: RegName, tailReg: RegName, enabled: boolean) => {
+      const descriptors = this.r[len] >>> 4;
+      const head = this.r[headReg];
+      const tail = this.r[tailReg];
+      const base = (BigInt(this.r[high]) << 32n) | BigInt(this.r[low]);
+      return { name, base: `0x${base.toString(16)}`, descriptors, head, tail, enabled, deviceOwned: descriptors > 0 ? (tail - head + descriptors) % descriptors : 0 };
+    };
+    const f = this.fault;
+    const faults = [
+      ...(f.storm ? ['interrupt-storm'] : []),
+      ...(f.stuck ? ['stuck-interrupt'] : []),
+      ...(f.lostEdges ? [`lost-interrupt ×${f.lostEdges}`] : []),
+      ...(f.dmaErrors ? [`dma-error ×${f.dmaErrors}`] : []),
+      ...(f.removed ? ['surprise-removal'] : []),
+      ...(f.resetHang ? ['reset-hang'] : []),
+      ...(f.resetLate ? [`reset-late ${f.resetLate / TICKS_PER_MS} ms`] : []),
+      ...(f.msiDenied ? ['msi-as-line'] : []),
+    ];
+    const e = this.lastDmaError;
+    return {
+      registers,
+      irq: { asserted: this.level(), causes: this.r.ICR, mask: this.r.IMS, raised: this.raised },
+      rings: [
+        ring('receive', 'RDBAL', 'RDBAH', 'RDLEN', 'RDH', 'RDT', (this.r.RCTL & RCTL.EN) !== 0),
+        ring('transmit', 'TDBAL', 'TDBAH', 'TDLEN', 'TDH', 'TDT', (this.r.TCTL & TCTL.EN) !== 0),
+      ],
+      pci: [...this.pciConfig.subarray(0, 64)].map((b) => b.toString(16).padStart(2, '0')).join(''),
+      link: this.r.STATUS & STATUS.LU ? 'up' : 'down',
+      faults,
+      ...(e ? { lastDmaError: `${e.what}: ${e.length} bytes at 0x${e.address.toString(16)} (${e.reason})` } : {}),
+    };
   }
 
   /** The receive ring's size in descriptors (0 until the driver programs RDLEN). */
@@ -563,7 +605,10 @@ export class LabNic implements BenchDevice {
     }
     const rising = high && !this.lineHigh;
     this.lineHigh = high;
-    if (rising) this.host?.interrupt();
+    if (rising && this.host) {
+      this.raised++;
+      this.host.interrupt();
+    }
   }
 
   // --- DMA ---------------------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+import type { DecodedField } from '../device';
 /**
  * LabNIC's register map, as data: every register's name, offset, reset value and bit fields with
  * their access types. The device (device.ts) dispatches register accesses through this table, the
@@ -331,15 +332,7 @@ export const IO_PORTS = [
 ] as const;
 
 /** One named field of a decoded register value. */
-export interface DecodedField {
-  readonly name: string;
-  readonly lsb: number;
-  readonly width: number;
-  readonly access: Access;
-  readonly value: number;
-  /** The value's meaning, for fields with named values. */
-  readonly text?: string;
-}
+export type { DecodedField };
 
 /** A register value split into its named fields (for the hardware panel); undefined for an unknown register. */
 export function decodeFields(name: string, value: number): DecodedField[] | undefined {
