@@ -49,6 +49,8 @@ export function runDriver(options: RunOptions): RunOutput {
     driverName: options.driverName,
     sourceMap,
     fuelGlobal: instrumented.fuelGlobalExport ?? FUEL_GLOBAL_EXPORT,
+    siteGlobal: instrumented.siteGlobalExport,
+    callSiteOffsets: instrumented.callSiteOffsets,
     seed,
     faults,
     ...(options.tracing === undefined ? {} : { tracing: options.tracing }),

@@ -99,6 +99,8 @@ export interface BenchDevice {
   msiDenied?(): boolean;
   /** A network device's port: every frame it puts on the wire. */
   onTransmit?: ((frame: Uint8Array) => void) | undefined;
+  /** A frame the device transmitted while the link was down: completed, but lost. */
+  onTransmitLost?: ((frame: Uint8Array) => void) | undefined;
   /** A frame arrives from the wire (the bench or a scenario plays the link partner). */
   receiveFrame?(frame: Uint8Array): ReceiveResult;
   /** The unicast address the device's receive filter accepts now. */

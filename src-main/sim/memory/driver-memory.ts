@@ -153,6 +153,12 @@ export class DriverMemory {
   }
 
   private check(address: number, length: number): void {
+    // Fast path: a grown memory detaches the old buffer, whose views then have length 0.
+    if (address > 0 && length >= 0 && address + length <= this.bytes.length && Number.isInteger(address)) return;
+    this.slowCheck(address, length);
+  }
+
+  private slowCheck(address: number, length: number): void {
     if (this.view.buffer !== this.memory.buffer) this.refresh();
     if (!Number.isInteger(address) || address <= 0 || address + length > this.bytes.length || length < 0) {
       throw new MemoryAccessError(

@@ -8,6 +8,7 @@ import {
   allHardware,
   describeSite,
   hardwareOf,
+  hardwareState,
   inInitialize,
   noteClaim,
   PAGE_SIZE,
@@ -50,17 +51,60 @@ function dmaHandleOf(session: Session, handle: number, api: string): { hw: Adapt
 
 /** The range of bus addresses the device may use: shared memory and the elements of live SG lists. */
 function translate(session: Session, physical: bigint, length: number): number | undefined {
-  for (const hw of allHardware(session)) {
-    for (const s of hw.shared) {
-      if (physical >= s.physical && physical + BigInt(length) <= s.physical + BigInt(s.length)) return s.va + Number(physical - s.physical);
-    }
-    for (const list of hw.sgLists) {
-      for (const e of list.elements) {
-        if (physical >= e.physical && physical + BigInt(length) <= e.physical + BigInt(e.length)) return e.va + Number(physical - e.physical);
-      }
+  const table = dmaRegions(session);
+  const start = Number(physical);
+  const end = start + length;
+  const { starts, ends, vas } = table;
+  // A device works through one ring or buffer area many times in a row: try the last hit first.
+  const last = table.last;
+  if (last >= 0 && start >= starts[last]! && end <= ends[last]!) return vas[last]! + (start - starts[last]!);
+  for (let i = 0; i < starts.length; i++) {
+    if (start >= starts[i]! && end <= ends[i]!) {
+      table.last = i;
+      return vas[i]! + (start - starts[i]!);
     }
   }
   return undefined;
+}
+
+/** The DMA-able regions of every adapter as flat arrays, rebuilt when a shared-memory or SG-list array changes. */
+interface RegionTable {
+  /** Bumped by every change of shared memory or SG lists (dmaChanged). */
+  epoch: number;
+  builtAt: number;
+  starts: number[];
+  ends: number[];
+  vas: number[];
+  last: number;
+}
+
+function regionTable(session: Session): RegionTable {
+  return session.state<RegionTable>('dma-regions', () => ({ epoch: 0, builtAt: -1, starts: [], ends: [], vas: [], last: -1 }));
+}
+
+/** Shared memory or SG lists changed: the region table is rebuilt on the next device access. */
+function dmaChanged(session: Session): void {
+  regionTable(session).epoch++;
+}
+
+function dmaRegions(session: Session): RegionTable {
+  const table = regionTable(session);
+  if (table.builtAt === table.epoch) return table;
+  table.builtAt = table.epoch;
+  table.starts = [];
+  table.ends = [];
+  table.vas = [];
+  table.last = -1;
+  const add = (physical: bigint, length: number, va: number): void => {
+    table.starts.push(Number(physical));
+    table.ends.push(Number(physical) + length);
+    table.vas.push(va);
+  };
+  for (const hw of hardwareState(session).byAdapter.values()) {
+    for (const s of hw.shared) add(s.physical, s.length, s.va);
+    for (const list of hw.sgLists) for (const e of list.elements) add(e.physical, e.length, e.va);
+  }
+  return table;
 }
 
 /**
@@ -119,6 +163,7 @@ function allocateShared(session: Session, adapter: Adapter, hw: AdapterHardware,
   const va = Math.ceil(block / PAGE_SIZE) * PAGE_SIZE;
   const physical = physicalOf(va);
   hw.shared.push({ va, length, cached, physical, block, site });
+  dmaChanged(session);
   session.emit({ kind: 'resource', op: 'alloc', resource: 'shared-memory', address: va, size: length, tag: tagText(TAG_SHARED), ...siteFields(site) });
   return { va, physical };
 }
@@ -181,6 +226,7 @@ export function describeDmaLeaks(hw: AdapterHardware): Array<{ what: string; sit
 export function releaseDma(session: Session, hw: AdapterHardware): void {
   for (const list of hw.sgLists) if (list.ownBuffer) session.pool.release(list.address);
   hw.sgLists = [];
+  dmaChanged(session);
   hw.sgDma = undefined;
 }
 
@@ -329,6 +375,7 @@ defineImports([
       ].filter(Boolean);
       if (problems.length > 0) fail(`${problems.join('; ')} (allocated at ${describeSite(entry.site)}); every parameter must match the allocation`);
       hw.shared.splice(index, 1);
+      dmaChanged(session);
       hw.freedShared.push(entry);
       session.pool.release(entry.block);
       session.emit({ kind: 'resource', op: 'free', resource: 'shared-memory', address: entry.va, size: entry.length, tag: tagText(TAG_SHARED), ...siteFields(session.site()) });
@@ -399,6 +446,7 @@ defineImports([
         return { physical, va: r.va, length: r.length };
       });
       hw.sgLists.push({ address, ownBuffer, netBuffer: nb!, elements, site: siteNow(session) });
+      dmaChanged(session);
       // NDIS may call MiniportProcessSGList before this call returns; the lab always does.
       session.callDriver('MiniportProcessSGList', dma.processSgList, [0, 0, address, context!], DISPATCH_LEVEL, hw.adapter.handle);
       return K.NDIS_STATUS_SUCCESS;
@@ -418,6 +466,7 @@ defineImports([
         return session.labStop('SG-LIST', `NdisMFreeNetBufferSGList: the list was built for NET_BUFFER ${hex(list.netBuffer)}, not ${hex(nb!)}`);
       }
       hw.sgLists.splice(index, 1);
+      dmaChanged(session);
       if (list.ownBuffer) session.pool.release(list.address);
     },
   },

@@ -25,7 +25,7 @@ import {
 import { args, defineImports } from './imports';
 import { checkInterruptOutcome, forgetInterrupt, interruptChecks, raiseInterrupt } from './interrupts';
 import { K } from './status';
-import { hasWire, onTransmit } from './wire';
+import { hasWire, onTransmit, onTransmitLost } from './wire';
 
 /**
  * The hardware an adapter stands on (hw/device.ts) as NDIS presents it to the miniport: the
@@ -111,7 +111,10 @@ function attach(session: Session, adapter: Adapter): void {
     },
   };
   const device = adapter.device;
-  if (hasWire(adapter)) device.onTransmit = (frame) => onTransmit(session, adapter, frame);
+  if (hasWire(adapter)) {
+    device.onTransmit = (frame) => onTransmit(session, adapter, frame);
+    device.onTransmitLost = (frame) => onTransmitLost(session, adapter, frame);
+  }
   device.attach?.(host);
 }
 

@@ -29,6 +29,8 @@ const COMPLETED_FAILED = 3;
 /** Injected frames' state. */
 const RX_DELIVERED = 1;
 const RX_INDICATED = 2;
+/** txOnWire value of a frame the NIC completed while the link was down. */
+const LOST_LINK_DOWN = 0xffff_ffff;
 
 class GrowableU32 {
   data = new Uint32Array(1024);
@@ -60,6 +62,8 @@ export interface WireLedger {
   txHash: GrowableU32;
   txOnWire: GrowableU32;
   onWire: number;
+  /** Frames the NIC completed while the link was down (lost, as on a real wire). */
+  lostOnLinkDown: number;
   txProblems: string[];
   /** Bursts still scheduled, so a halted adapter stops the stream. */
   streams: number;
@@ -88,6 +92,7 @@ export function wireLedger(session: Session, adapter: Adapter): WireLedger {
       txHash: new GrowableU32(),
       txOnWire: new GrowableU32(),
       onWire: 0,
+      lostOnLinkDown: 0,
       txProblems: [],
       streams: 0,
     };
@@ -163,10 +168,19 @@ export function onTransmit(session: Session, adapter: Adapter, frame: Uint8Array
     if (frame.length < length || fnv1a(frame, length) !== ledger.txHash.data[sequence]) {
       problem(ledger.txProblems, `sent frame ${sequence} went on the wire with different bytes (${frame.length} bytes, NDIS sent ${length}): the driver copied or described the buffer wrongly`);
     }
+    if (ledger.txOnWire.data[sequence] === LOST_LINK_DOWN) ledger.txOnWire.data[sequence] = 0;
     ledger.txOnWire.data[sequence]!++;
     if (ledger.txOnWire.data[sequence] === 2) problem(ledger.txProblems, `sent frame ${sequence} went on the wire twice`);
   }
   if (session.tracing) session.emit({ kind: 'wire.frame', adapter: adapter.name, direction: 'tx', length: frame.length, head: headHex(frame), data: base64(frame) });
+}
+
+/** The NIC completed a frame while its link was down: it never reached the wire, and nobody is to blame. */
+export function onTransmitLost(session: Session, adapter: Adapter, frame: Uint8Array): void {
+  const ledger = wireLedger(session, adapter);
+  ledger.lostOnLinkDown++;
+  const sequence = sequenceOf(frame);
+  if (sequence > 0 && sequence < ledger.txOnWire.data.length && ledger.txState.data[sequence] !== 0) ledger.txOnWire.data[sequence] = LOST_LINK_DOWN;
 }
 
 // --- receive: the injector and the indication path ----------------------------------------------------
@@ -302,12 +316,12 @@ export function checkTraffic(session: Session, adapter: Adapter, minIndicated: n
         missingOnWire++;
         firstLost ||= s;
       }
-    } else if (state === COMPLETED_FAILED && ledger.txOnWire.data[s]! > 0) onWireFailed++;
+    } else if (state === COMPLETED_FAILED && ledger.txOnWire.data[s]! > 0 && ledger.txOnWire.data[s] !== LOST_LINK_DOWN) onWireFailed++;
   }
   if (missingOnWire > 0) problems.push(`${missingOnWire} sent frame(s) were completed with NDIS_STATUS_SUCCESS but never went on the wire (first: frame ${firstLost})`);
   if (onWireFailed > 0) problems.push(`${onWireFailed} sent frame(s) went on the wire but were completed with a failure status`);
   const o = ledger.outcomes;
-  const summary = `${ledger.offered} frame(s) offered (${o.delivered} stored, ${o.missed} missed, ${o.filtered} filtered, ${o.dropped} dropped, ${o['dma-error']} DMA errors), ${ledger.indicated} indicated; ${completedOk} sent with success, ${ledger.onWire} on the wire`;
+  const summary = `${ledger.offered} frame(s) offered (${o.delivered} stored, ${o.missed} missed, ${o.filtered} filtered, ${o.dropped} dropped, ${o['dma-error']} DMA errors), ${ledger.indicated} indicated; ${completedOk} sent with success, ${ledger.onWire} on the wire${ledger.lostOnLinkDown > 0 ? `, ${ledger.lostOnLinkDown} lost while the link was down` : ''}`;
   if (ledger.indicated < minIndicated) problems.push(`only ${ledger.indicated} frame(s) indicated, at least ${minIndicated} expected`);
   if (ledger.onWire < minSent) problems.push(`only ${ledger.onWire} frame(s) on the wire, at least ${minSent} expected`);
   return problems.length === 0 ? { ok: true, message: `traffic on ${adapter.name} balances: ${summary}` } : { ok: false, message: `traffic on ${adapter.name}: ${problems.join('; ')} (${summary})` };

@@ -22,6 +22,8 @@ export class FaultPlan {
   /** Fallible call sites in the order this run first reached them ('Api@offset'). */
   readonly sitesSeen: string[] = [];
   private readonly seen = new Set<string>();
+  /** Calls this plan made fail so far. */
+  injected = 0;
 
   /**
    * @param systematicTarget in systematic mode, the one call site ('Api@offset') this run fails,
@@ -42,10 +44,14 @@ export class FaultPlan {
       this.sitesSeen.push(siteKey);
     }
     for (const spec of this.specs) {
-      if (spec.kind === 'nth' && spec.api === api && spec.n === call) return { fail: true, call };
+      if (spec.kind === 'nth' && spec.api === api && spec.n === call) {
+        this.injected++;
+        return { fail: true, call };
+      }
     }
     if (!this.targetHit && siteKey === this.systematicTarget) {
       this.targetHit = true;
+      this.injected++;
       return { fail: true, call };
     }
     return { fail: false, call };

@@ -107,9 +107,13 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
         case 'hw-fault':
           applyHardwareFault(session, pickAdapter(session, step.adapter), step.fault);
           break;
-        case 'surprise-remove':
-          surpriseRemove(session, pickAdapter(session, step.adapter));
+        case 'surprise-remove': {
+          // The device is gone from the bus (its registers read all ones), and PnP tells NDIS now.
+          const adapter = pickAdapter(session, step.adapter);
+          adapter.device.inject?.({ kind: 'surprise-removal' });
+          surpriseRemove(session, adapter);
           break;
+        }
         case 'expect-traffic': {
           const adapter = pickAdapterOrNone(session, step.adapter);
           const check = adapter ? checkTraffic(session, adapter, step.minIndicated, step.minSent) : { ok: false, message: 'expected traffic, found no adapter' };
@@ -197,7 +201,11 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
 
 /** Why a step cannot apply after the driver or its adapter failed as NDIS allows; undefined if it can. */
 function notApplicable(session: Session, step: ScenarioStep): string | undefined {
-  if (step.step === 'load' || step.step === 'advance-time' || step.step.startsWith('expect-')) return undefined;
+  if (step.step === 'load' || step.step === 'advance-time' || step.step === 'expect-finding' || step.step === 'expect-error-log') return undefined;
+  // What a run expects of a working adapter cannot hold once an injected API failure made the
+  // driver fail as NDIS allows; without an injected failure it is checked, and fails.
+  const expectsWorking = step.step === 'expect-traffic' || step.step === 'expect-link' || (step.step === 'expect-state' && step.state !== 'Halted');
+  if (step.step.startsWith('expect-') && !(expectsWorking && session.faults.injected > 0)) return undefined;
   const phase = driverState(session).phase;
   if (phase === 'failed') return 'DriverEntry failed, so the driver is not loaded';
   if (step.step === 'add-device' || step.step === 'unload') return undefined;

@@ -17,6 +17,9 @@ export interface SessionOptions {
   sourceMap?: SourceMap;
   /** Name of the exported i32 global that counts loop iterations down (loop instrumentation), if any. */
   fuelGlobal?: string;
+  /** The exported global each import call site sets to its marker (call-site instrumentation), and marker → module offset. */
+  siteGlobal?: string;
+  callSiteOffsets?: Uint32Array;
   seed: number;
   faults?: FaultPlan;
   /** Every NDIS call as an event; off for benchmarks of the bare boundary. */
@@ -91,6 +94,10 @@ export class Session {
   private readonly limits: SessionLimits;
   private readonly table: WebAssembly.Table;
   private readonly fuel: WebAssembly.Global | undefined;
+  private readonly siteGlobal: WebAssembly.Global | undefined;
+  private readonly callSiteOffsets: Uint32Array | undefined;
+  /** Module offsets of the driver's calls into NDIS that are running now, innermost last (-1: not known from a marker). */
+  private readonly callStack: number[] = [];
   private readonly families = new Map<string, unknown>();
   private nextHandle = 1;
   /** The lowest page of driver memory, where NULL plus a small offset lands; undefined if the layout uses it. */
@@ -111,6 +118,8 @@ export class Session {
     this.memory = new DriverMemory(exports['memory'] as WebAssembly.Memory);
     this.table = exports['__indirect_function_table'] as WebAssembly.Table;
     this.fuel = options.fuelGlobal ? (exports[options.fuelGlobal] as WebAssembly.Global | undefined) : undefined;
+    this.siteGlobal = options.siteGlobal ? (exports[options.siteGlobal] as WebAssembly.Global | undefined) : undefined;
+    this.callSiteOffsets = options.callSiteOffsets;
     const heapBase = exports['__heap_base'] as WebAssembly.Global | undefined;
     this.pool = new Pool(this.memory, heapBase ? Number(heapBase.value) : this.memory.size, this.limits.memoryCapBytes);
     this.armNullPage();
@@ -179,8 +188,24 @@ export class Session {
   }
 
   /** The driver source position of the NDIS call running now (or of a driver frame in `error`). */
-  site(offset = currentDriverOffset()): SourceSite | undefined {
+  site(offset = this.callOffset()): SourceSite | undefined {
     return offset === undefined ? undefined : this.options.sourceMap?.lookup(offset);
+  }
+
+  /** The module offset of the driver's call into NDIS running now: from its call-site marker, else from the JS stack. */
+  callOffset(): number | undefined {
+    const top = this.callStack.length > 0 ? this.callStack[this.callStack.length - 1]! : -1;
+    return top >= 0 ? top : currentDriverOffset();
+  }
+
+  /** The marker the calling site set (instrumented modules): its call's module offset, or -1. */
+  private takeCallSite(): number {
+    const global = this.siteGlobal;
+    if (!global) return -1;
+    const marker = global.value as number;
+    if (marker === 0) return -1;
+    global.value = 0;
+    return this.callSiteOffsets?.[marker] ?? -1;
   }
 
   get currentCallback(): CallbackFrame | undefined {
@@ -376,43 +401,52 @@ export class Session {
   private wrap(spec: ImportSpec): (...args: number[]) => number | bigint | undefined {
     const fault = spec.fault;
     return (...raw: number[]) => {
-      this.calls++;
-      this.refuel();
-      this.checkNullPage(NULL_PAGE_QUICK_WORDS, `before this call to ${spec.name}`);
-      this.options.beforeCall?.(spec.name, () => this.site());
-      // wasm passes i32 values to JS signed; NDIS handles and pointers are unsigned.
-      const args = raw.map((v) => (typeof v === 'number' ? v >>> 0 : v));
-      if (spec.maxIrql !== undefined && this.kernel.irql > spec.maxIrql) this.irqlViolation(spec, `at most ${spec.maxIrql}`);
-      if (spec.exactIrql !== undefined && this.kernel.irql !== spec.exactIrql) this.irqlViolation(spec, `exactly ${spec.exactIrql}`);
-      runCallChecks(this, spec, args);
-      let result: number | bigint | void = undefined;
-      let injected: string | undefined;
-      if (fault) {
-        const decision = this.faults.shouldFail(spec.name, () => currentDriverOffset() ?? -1);
-        if (decision.fail) {
-          injected = fault.label;
-          this.emit({ kind: 'fault.injected', api: spec.name, call: decision.call, outcome: fault.label, ...siteFields(this.site()) });
-          result = fault.kind === 'return' ? fault.value : fault.apply(this, args);
-        }
-      }
-      this.callDepth++;
+      this.callStack.push(this.takeCallSite());
       try {
-        if (injected === undefined) result = spec.impl(this, args);
+        return this.callImport(spec, fault, raw);
       } finally {
-        this.callDepth--;
+        this.callStack.pop();
       }
-      if (this.tracing && !spec.quiet) {
-        this.emit({
-          kind: 'ndis.call',
-          api: spec.name,
-          args: spec.args.map((a, i) => `${a.name}=${formatValue(a.format, args[i] ?? 0)}`),
-          ...(spec.result === 'void' ? {} : { result: formatResult(spec.result, result) }),
-          irql: this.kernel.irql,
-          ...siteFields(this.site()),
-        });
-      }
-      return typeof result === 'bigint' || typeof result === 'number' ? result : undefined;
     };
+  }
+
+  private callImport(spec: ImportSpec, fault: ImportSpec['fault'], raw: number[]): number | bigint | undefined {
+    this.calls++;
+    this.refuel();
+    this.checkNullPage(NULL_PAGE_QUICK_WORDS, `before this call to ${spec.name}`);
+    this.options.beforeCall?.(spec.name, () => this.site());
+    // wasm passes i32 values to JS signed; NDIS handles and pointers are unsigned.
+    const args = raw.map((v) => (typeof v === 'number' ? v >>> 0 : v));
+    if (spec.maxIrql !== undefined && this.kernel.irql > spec.maxIrql) this.irqlViolation(spec, `at most ${spec.maxIrql}`);
+    if (spec.exactIrql !== undefined && this.kernel.irql !== spec.exactIrql) this.irqlViolation(spec, `exactly ${spec.exactIrql}`);
+    runCallChecks(this, spec, args);
+    let result: number | bigint | void = undefined;
+    let injected: string | undefined;
+    if (fault) {
+      const decision = this.faults.shouldFail(spec.name, () => this.callOffset() ?? -1);
+      if (decision.fail) {
+        injected = fault.label;
+        this.emit({ kind: 'fault.injected', api: spec.name, call: decision.call, outcome: fault.label, ...siteFields(this.site()) });
+        result = fault.kind === 'return' ? fault.value : fault.apply(this, args);
+      }
+    }
+    this.callDepth++;
+    try {
+      if (injected === undefined) result = spec.impl(this, args);
+    } finally {
+      this.callDepth--;
+    }
+    if (this.tracing && !spec.quiet) {
+      this.emit({
+        kind: 'ndis.call',
+        api: spec.name,
+        args: spec.args.map((a, i) => `${a.name}=${formatValue(a.format, args[i] ?? 0)}`),
+        ...(spec.result === 'void' ? {} : { result: formatResult(spec.result, result) }),
+        irql: this.kernel.irql,
+        ...siteFields(this.site()),
+      });
+    }
+    return typeof result === 'bigint' || typeof result === 'number' ? result : undefined;
   }
 
   private irqlViolation(spec: ImportSpec, requirement: string): void {

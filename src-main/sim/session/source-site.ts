@@ -22,8 +22,45 @@ export interface SourceMap {
 
 const WASM_FRAME = /wasm-function\[\d+\]:0x([0-9a-f]+)/;
 
-/** The innermost driver frame of the current JS stack: the call site of the import running now. */
+interface StackFrame {
+  getScriptNameOrSourceURL(): string | null;
+  getPosition(): number;
+}
+
+function structuredFrames(_error: Error, frames: StackFrame[]): StackFrame[] {
+  return frames;
+}
+
+const FRAME_LIMIT = 24;
+
+/**
+ * The innermost driver frame of the current JS stack: the call site of the import running now.
+ * Reads V8's structured call sites (a wasm frame's position is its module-relative byte offset)
+ * instead of formatting `stack` text, which with source maps enabled costs tens of microseconds.
+ */
 export function currentDriverOffset(): number | undefined {
+  const previousPrepare = Error.prepareStackTrace;
+  const previousLimit = Error.stackTraceLimit;
+  const holder: { stack?: unknown } = {};
+  try {
+    Error.prepareStackTrace = structuredFrames as typeof Error.prepareStackTrace;
+    Error.stackTraceLimit = FRAME_LIMIT;
+    Error.captureStackTrace(holder, currentDriverOffset);
+    const frames = holder.stack as StackFrame[] | undefined;
+    if (!Array.isArray(frames)) return textDriverOffset();
+    for (const frame of frames) {
+      const script = frame.getScriptNameOrSourceURL();
+      if (script !== null && script.startsWith('wasm://')) return frame.getPosition();
+    }
+    return frames.length < FRAME_LIMIT ? undefined : textDriverOffset();
+  } finally {
+    Error.prepareStackTrace = previousPrepare;
+    Error.stackTraceLimit = previousLimit;
+  }
+}
+
+/** The same from the formatted stack text (deep stacks, engines without structured frames). */
+function textDriverOffset(): number | undefined {
   const stack = new Error().stack;
   if (!stack) return undefined;
   const match = WASM_FRAME.exec(stack);

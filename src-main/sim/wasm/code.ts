@@ -15,6 +15,8 @@ export interface FunctionBody {
   loopOpcodes: number[];
   /** Module offsets right after each loop's block type, where its body starts. */
   loopBodies: number[];
+  /** Module offsets of the body's `call` / `return_call` opcodes whose callee is an imported function. */
+  importCalls: number[];
 }
 
 export interface CodeSection {
@@ -23,17 +25,20 @@ export interface CodeSection {
   bodies: FunctionBody[];
 }
 
-export function readCodeSection(wasm: Uint8Array, section: Section): CodeSection {
+export function readCodeSection(wasm: Uint8Array, section: Section, importedFunctions = 0): CodeSection {
   const r = payloadReader(wasm, section);
   const count = r.u32();
   const entriesStart = r.pos;
   const bodies: FunctionBody[] = [];
-  for (let i = 0; i < count; i++) bodies.push(readFunctionBody(r));
+  for (let i = 0; i < count; i++) bodies.push(readFunctionBody(r, importedFunctions));
   if (!r.atEnd) r.fail(`${r.end - r.pos} byte(s) after the last function body of the Code section`);
   return { entriesStart, bodies };
 }
 
-function readFunctionBody(r: WasmReader): FunctionBody {
+const OP_CALL = 0x10;
+const OP_RETURN_CALL = 0x12;
+
+function readFunctionBody(r: WasmReader, importedFunctions: number): FunctionBody {
   const sizeStart = r.pos;
   const size = r.u32();
   const start = r.pos;
@@ -43,15 +48,22 @@ function readFunctionBody(r: WasmReader): FunctionBody {
   skipVector(body, skipLocals);
   const loopOpcodes: number[] = [];
   const loopBodies: number[] = [];
+  const importCalls: number[] = [];
   while (!body.atEnd) {
     const at = body.pos;
-    if (skipInstruction(body) === OP_LOOP) {
+    const op = skipInstruction(body);
+    if (op === OP_LOOP) {
       loopOpcodes.push(at);
       loopBodies.push(body.pos);
+    } else if ((op === OP_CALL || op === OP_RETURN_CALL) && importedFunctions > 0) {
+      const next = body.pos;
+      body.pos = at + 1;
+      if (body.u32() < importedFunctions) importCalls.push(at);
+      body.pos = next;
     }
   }
   r.pos = end;
-  return { sizeStart, start, end, loopOpcodes, loopBodies };
+  return { sizeStart, start, end, loopOpcodes, loopBodies, importCalls };
 }
 
 /** One locals entry: how many, and their type. */

@@ -8,7 +8,7 @@ import { loadTestBuilder, readExample } from '../../engine/toolchain/testing';
 import { readCodeSection } from './code';
 import { instrumentLoops, type InstrumentedModule } from './instrument';
 import { encodeU32 } from './reader';
-import { readSections, SECTION } from './sections';
+import { countImportedFunctions, readSections, SECTION } from './sections';
 
 const quiet = { stdout: () => {}, stderr: () => {}, fetchProgress: () => {}, decodeASCII: false };
 
@@ -164,9 +164,11 @@ describe('instrumentLoops on clang output', () => {
     const after = codeOf(instrumented.wasm);
     const map = instrumented.toOriginalOffset;
     const checkLength = 14; // with a one-byte global index
+    const markerLength = 4; // i32.const <one-byte marker>; global.set <one-byte index>
+    const calls = importCallsOf(original);
     after.bodies.forEach((body, i) => {
       const old = before.bodies[i]!;
-      expect(body.end - body.start).toBe(old.end - old.start + checkLength * old.loopOpcodes.length);
+      expect(body.end - body.start).toBe(old.end - old.start + checkLength * old.loopOpcodes.length + markerLength * calls.bodies[i]!.importCalls.length);
       expect(body.loopOpcodes.map(map)).toEqual(old.loopOpcodes);
       // The first and last byte of each inserted check map to the loop it follows.
       expect(body.loopBodies.map(map)).toEqual(old.loopOpcodes);
@@ -176,6 +178,35 @@ describe('instrumentLoops on clang output', () => {
       expect(map(body.end - 1)).toBe(old.end - 1);
       expect(map(body.start)).toBe(old.start);
     });
+  });
+});
+
+function importCallsOf(wasm: Uint8Array): ReturnType<typeof readCodeSection> {
+  const sections = readSections(wasm);
+  const imports = sections.find((s) => s.id === SECTION.import);
+  return readCodeSection(wasm, sections.find((s) => s.id === SECTION.code)!, imports ? countImportedFunctions(wasm, imports) : 0);
+}
+
+describe('call-site markers', () => {
+  it('every call of an import sets the site global to a marker that names that call, as the JS stack does', () => {
+    const seen: Array<{ marker: number; stack: number | undefined }> = [];
+    let site: WebAssembly.Global | undefined;
+    const running = run(instrumented.wasm, instrumented.fuelGlobalExport, (calls) => {
+      seen.push({ marker: site!.value as number, stack: wasmFrameOffset(new Error().stack ?? '') });
+      site!.value = 0;
+      return calls;
+    });
+    site = running.exports[instrumented.siteGlobalExport] as WebAssembly.Global;
+    running.fuel!.value = 1_000_000;
+    expect(running.call('poll', 3)).toBe(3);
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    for (const call of seen) {
+      expect(call.marker).toBeGreaterThan(0);
+      expect(instrumented.callSiteOffsets[call.marker]).toBe(call.stack);
+    }
+    // Marker offsets map back to the original module's call instructions.
+    const originalCalls = importCallsOf(original).bodies.flatMap((b) => b.importCalls);
+    expect([...instrumented.callSiteOffsets.subarray(1)].map(instrumented.toOriginalOffset)).toEqual(originalCalls);
   });
 });
 
@@ -274,7 +305,10 @@ describe('instrumentLoops on hand-made modules', () => {
     expect(result.loops).toBe(1);
     expect(WebAssembly.validate(result.wasm)).toBe(true);
     expect(sectionIds(result.wasm)).toEqual([1, 3, 6, 7, 10]);
-    expect(WebAssembly.Module.exports(new WebAssembly.Module(result.wasm))).toEqual([{ name: '__lab_fuel', kind: 'global' }]);
+    expect(WebAssembly.Module.exports(new WebAssembly.Module(result.wasm))).toEqual([
+      { name: '__lab_fuel', kind: 'global' },
+      { name: '__lab_site', kind: 'global' },
+    ]);
   });
 
   it('adds the global after imported and defined globals, leaving their indices alone', () => {

@@ -30,14 +30,47 @@ export class ModuleWriter {
     this.append(bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes));
   }
 
-  finish(): { wasm: Uint8Array; toOriginalOffset: OffsetMapper } {
+  finish(): { wasm: Uint8Array; toOriginalOffset: OffsetMapper; toRewrittenOffset: OffsetMapper } {
     const wasm = new Uint8Array(this.length);
     let at = 0;
     for (const chunk of this.chunks) {
       wasm.set(chunk, at);
       at += chunk.length;
     }
-    return { wasm, toOriginalOffset: offsetMapper(Uint32Array.from(this.runStart), Uint32Array.from(this.runOrigin), this.runCopied) };
+    return {
+      wasm,
+      toOriginalOffset: offsetMapper(Uint32Array.from(this.runStart), Uint32Array.from(this.runOrigin), this.runCopied),
+      toRewrittenOffset: this.rewrittenMapper(),
+    };
+  }
+
+  /** Where an original byte that was copied ended up (-1 for bytes that were not copied). */
+  private rewrittenMapper(): OffsetMapper {
+    const origins: number[] = [];
+    const starts: number[] = [];
+    const ends: number[] = [];
+    for (let i = 0; i < this.runStart.length; i++) {
+      if (this.runCopied[i] !== true) continue;
+      const start = this.runStart[i] as number;
+      const end = i + 1 < this.runStart.length ? (this.runStart[i + 1] as number) : this.length;
+      origins.push(this.runOrigin[i] as number);
+      starts.push(start);
+      ends.push(end);
+    }
+    return (original) => {
+      // Copied runs appear in original order: the last one starting at or before the offset.
+      let lo = 0;
+      let hi = origins.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((origins[mid] as number) <= original) lo = mid + 1;
+        else hi = mid;
+      }
+      const run = lo - 1;
+      if (run < 0) return -1;
+      const at = (starts[run] as number) + original - (origins[run] as number);
+      return at < (ends[run] as number) ? at : -1;
+    };
   }
 
   private lastRunCopiedUpTo(originalOffset: number): boolean {

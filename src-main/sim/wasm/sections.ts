@@ -76,15 +76,24 @@ export const EXPORT_KIND_GLOBAL = 0x03;
 
 /** Imported globals come first in the global index space, so the new global's index counts them. */
 export function countImportedGlobals(wasm: Uint8Array, section: Section): number {
+  return countImports(wasm, section, IMPORT_KIND_GLOBAL);
+}
+
+/** Imported functions come first in the function index space: calls to indices below this count are imports. */
+export function countImportedFunctions(wasm: Uint8Array, section: Section): number {
+  return countImports(wasm, section, 0x00);
+}
+
+function countImports(wasm: Uint8Array, section: Section, kind: number): number {
   const r = payloadReader(wasm, section);
   const count = r.u32();
-  let globals = 0;
+  let found = 0;
   for (let i = 0; i < count; i++) {
     r.name();
     r.name();
-    if (skipImportDescriptor(r) === IMPORT_KIND_GLOBAL) globals++;
+    if (skipImportDescriptor(r) === kind) found++;
   }
-  return globals;
+  return found;
 }
 
 function skipImportDescriptor(r: WasmReader): number {

@@ -158,7 +158,7 @@ export function renderDatasheet(): string {
     '| Fault | What the driver sees |',
     '|---|---|',
     '| interrupt-storm | The chosen causes (default TXDW) are set, and set again every time the driver clears them: each ICR read is followed by a new interrupt. |',
-    '| stuck-interrupt | The interrupt line stays active whatever the driver does: the ISR is called again and again although ICR reads 0. |',
+    '| stuck-interrupt | The interrupt line stays active whatever the driver does. The ISR runs, finds ICR 0 and must return FALSE (not this device\'s interrupt: the line is shared). The line never drops, so it gives no new edge: a driver that waits for interrupts alone stalls, one that also polls the causes from a timer keeps working. |',
     '| lost-interrupt | The next interrupt is never signalled: the cause is in ICR (a read shows and clears it) but the ISR does not run for it. |',
     '| dma-error | The next DMA transfer hits a bad address: DMAERR, and the transmit or receive engine stops. |',
     '| surprise-removal | The device is gone: every register and port reads all ones (0xFFFFFFFF), PCI configuration space too; writes are ignored, no interrupts, no DMA. |',

@@ -132,6 +132,8 @@ export class LabNic implements BenchDevice {
   readonly resources: readonly DeviceResource[];
   /** The wire: every frame the device transmits (while the link is up). */
   onTransmit: ((frame: Uint8Array) => void) | undefined;
+  /** Frames completed while the link was down: they never reach the wire. */
+  onTransmitLost: ((frame: Uint8Array) => void) | undefined;
   readonly eeprom: Uint16Array;
   readonly phy = new LabNicPhy();
   readonly timing: LabNicTiming;
@@ -698,7 +700,10 @@ export class LabNic implements BenchDevice {
       out = new Uint8Array(60);
       out.set(frame);
     }
-    if (!(this.r.STATUS & STATUS.LU)) return;
+    if (!(this.r.STATUS & STATUS.LU)) {
+      this.onTransmitLost?.(out);
+      return;
+    }
     this.r.GPTC = (this.r.GPTC + 1) >>> 0;
     this.r.TPT = (this.r.TPT + 1) >>> 0;
     this.addOctets('GOTCL', 'GOTCH', out.length);
@@ -708,12 +713,13 @@ export class LabNic implements BenchDevice {
   // --- receive helpers ---------------------------------------------------------------------------
 
   private accepts(frame: Uint8Array): boolean {
-    const dest = frame.subarray(0, 6);
-    if (dest.every((b) => b === 0xff)) return (this.r.RCTL & RCTL.BAM) !== 0;
-    if ((dest[0] ?? 0) & 1) return (this.r.RCTL & RCTL.MPE) !== 0;
+    const low = (frame[0]! | (frame[1]! << 8) | (frame[2]! << 16) | (frame[3]! << 24)) >>> 0;
+    const high = frame[4]! | (frame[5]! << 8);
+    if (low === 0xffff_ffff && high === 0xffff) return (this.r.RCTL & RCTL.BAM) !== 0;
+    if (frame[0]! & 1) return (this.r.RCTL & RCTL.MPE) !== 0;
     if (this.r.RCTL & RCTL.UPE) return true;
     if (!(this.r.RAH0 & RAH_AV)) return false;
-    return readLe(dest, 0, 4) === this.r.RAL0 && readLe(dest, 4, 2) === (this.r.RAH0 & 0xffff);
+    return low === this.r.RAL0 && high === (this.r.RAH0 & 0xffff);
   }
 
   private addOctets(low: 'GORCL' | 'GOTCL', high: 'GORCH' | 'GOTCH', n: number): void {
