@@ -190,13 +190,13 @@ function importCallsOf(wasm: Uint8Array): ReturnType<typeof readCodeSection> {
 describe('call-site markers', () => {
   it('every call of an import sets the site global to a marker that names that call, as the JS stack does', () => {
     const seen: Array<{ marker: number; stack: number | undefined }> = [];
-    let site: WebAssembly.Global | undefined;
+    const globals: { site?: WebAssembly.Global } = {};
     const running = run(instrumented.wasm, instrumented.fuelGlobalExport, (calls) => {
-      seen.push({ marker: site!.value as number, stack: wasmFrameOffset(new Error().stack ?? '') });
-      site!.value = 0;
+      seen.push({ marker: globals.site!.value as number, stack: wasmFrameOffset(new Error().stack ?? '') });
+      globals.site!.value = 0;
       return calls;
     });
-    site = running.exports[instrumented.siteGlobalExport] as WebAssembly.Global;
+    globals.site = running.exports[instrumented.siteGlobalExport] as WebAssembly.Global;
     running.fuel!.value = 1_000_000;
     expect(running.call('poll', 3)).toBe(3);
     expect(seen.length).toBeGreaterThanOrEqual(3);

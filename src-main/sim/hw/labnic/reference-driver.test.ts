@@ -10,8 +10,6 @@ import { runDriver } from '../../../engine/session/run-driver';
 import { testBuilder } from '../../../engine/session/testing';
 // eslint-disable-next-line no-restricted-imports -- tests build C drivers with the engine's toolchain
 import { resourcesDir } from '../../../engine/resources';
-// eslint-disable-next-line no-restricted-imports -- tests build C drivers with the engine's toolchain
-import type { BuildResult } from '../../../engine/toolchain/build';
 
 /**
  * The reference LabNIC miniport (resources/examples/labnic-miniport) against the LabNIC model:
@@ -20,6 +18,7 @@ import type { BuildResult } from '../../../engine/toolchain/build';
  */
 
 const DIR = path.join(resourcesDir(), 'examples', 'labnic-miniport');
+type BuildResult = ReturnType<Awaited<ReturnType<typeof testBuilder>>['build']>;
 let sources: Record<string, string>;
 let build: BuildResult;
 
