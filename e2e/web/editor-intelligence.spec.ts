@@ -89,9 +89,13 @@ test.describe('the C editor knows the lab headers', () => {
 
     // Hover: declaration, description, IRQL and the learn.microsoft.com page.
     const name = await pointAt(editor, 'NdisMRegisterMiniportDriver');
-    await page.mouse.move(name.x, name.y);
     const hover = page.locator('.monaco-hover:visible');
-    await expect(hover).toContainText('NDIS_STATUS NdisMRegisterMiniportDriver(');
+    // Monaco shows a hover after the mouse rests on a word; a busy machine can miss the first rest.
+    await expect(async () => {
+      await page.mouse.move(name.x - 60, name.y + 60);
+      await page.mouse.move(name.x, name.y, { steps: 5 });
+      await expect(hover).toContainText('NDIS_STATUS NdisMRegisterMiniportDriver(', { timeout: 3000 });
+    }).toPass({ timeout: 30_000 });
     await expect(hover).toContainText('IRQL: PASSIVE_LEVEL');
     const link = hover.locator('a', { hasText: 'learn.microsoft.com' });
     await expect(link).toBeVisible();
