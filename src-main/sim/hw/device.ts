@@ -60,6 +60,11 @@ export interface DeviceHost {
   dmaRead(physical: bigint, length: number): Uint8Array | undefined;
   /** Bus-master DMA: writes bytes at a bus (physical) address the driver gave the device; false when the bus aborts it. */
   dmaWrite(physical: bigint, data: Uint8Array): boolean;
+  /**
+   * Bus-master DMA without a copy: a live view of `length` bytes of the memory at a bus address
+   * (below 2^53), for a device's hot path; undefined when the bus aborts, as for dmaRead.
+   */
+  dmaWindow?(physical: number, length: number): Uint8Array | undefined;
   /** Virtual time, in 100 ns ticks. */
   now(): number;
   /** Runs `run` after `delayTicks` of virtual time (a device's own timing: link-up, a frame arriving). */

@@ -69,6 +69,11 @@ export class DriverMemory {
     this.check(address, length);
     return this.bytes.slice(address, address + length);
   }
+  /** A live view of driver memory (no copy): valid until the memory grows. */
+  window(address: number, length: number): Uint8Array {
+    this.check(address, length);
+    return this.bytes.subarray(address, address + length);
+  }
   write(address: number, data: Uint8Array): void {
     this.check(address, data.length);
     this.bytes.set(data, address);

@@ -50,7 +50,7 @@ function dmaHandleOf(session: Session, handle: number, api: string): { hw: Adapt
 }
 
 /** The range of bus addresses the device may use: shared memory and the elements of live SG lists. */
-function translate(session: Session, physical: bigint, length: number): number | undefined {
+function translate(session: Session, physical: bigint | number, length: number): number | undefined {
   const table = dmaRegions(session);
   const start = Number(physical);
   const end = start + length;
@@ -137,6 +137,16 @@ export function dmaRead(session: Session, physical: bigint, length: number): Uin
     return undefined;
   }
   return session.memory.read(va, length);
+}
+
+/** A live view of bus memory for the device (no copy); undefined when the bus aborts the access. */
+export function dmaWindow(session: Session, physical: number, length: number): Uint8Array | undefined {
+  const va = translate(session, physical, length);
+  if (va === undefined) {
+    dmaAbort(session, BigInt(physical), length, 'accessed');
+    return undefined;
+  }
+  return session.memory.window(va, length);
 }
 
 /** Bus-master write by the device: the range must be shared memory or a mapped SG list; false when the bus aborts it. */

@@ -10,7 +10,8 @@ import { driverState } from './driver';
 import { args, defineImports } from './imports';
 import { scenarioHooks } from './scenario-hooks';
 import { K } from './status';
-import { base64, hasWire, headHex, noteIndicated, noteSendCompleted, noteSent } from './wire';
+import { LAYOUTS } from '../layouts/generated';
+import { base64, hasWire, headHex, noteIndicated, noteSendCompleted, noteSent, wireLedger } from './wire';
 
 /**
  * NET_BUFFER_LIST / NET_BUFFER / MDL objects and the data path, with an ownership ledger.
@@ -187,9 +188,29 @@ function freeMdl(session: Session, api: string, mdl: number): void {
 }
 
 /** The system address of an MDL's buffer (MmGetSystemAddressForMdlSafe: the lab maps 1:1). */
+/**
+ * Offsets of the fields the data path walks for every frame (NBL and NB chains, MDLs), read once:
+ * the hot loops use plain 32-bit reads instead of looking fields up by name.
+ */
+function hotField<S extends keyof typeof LAYOUTS>(struct: S, name: string): number {
+  const f = (LAYOUTS[struct].fields as Record<string, { offset: number; size: number }>)[name];
+  if (!f || f.size !== 4) throw new Error(`${struct}.${name} is not a 4-byte field in this layout`);
+  return f.offset;
+}
+const NBL_NEXT = hotField('NET_BUFFER_LIST', 'Next');
+const NBL_FIRST_NB = hotField('NET_BUFFER_LIST', 'FirstNetBuffer');
+const NB_NEXT = hotField('NET_BUFFER', 'Next');
+const NB_MDL_CHAIN = hotField('NET_BUFFER', 'MdlChain');
+const NB_DATA_OFFSET = hotField('NET_BUFFER', 'DataOffset');
+const NB_DATA_LENGTH = hotField('NET_BUFFER', 'DataLength');
+const MDL_NEXT = hotField('MDL', 'Next');
+const MDL_BYTE_COUNT = hotField('MDL', 'ByteCount');
+const MDL_START_VA = hotField('MDL', 'StartVa');
+const MDL_BYTE_OFFSET = hotField('MDL', 'ByteOffset');
+
 function mdlVa(session: Session, mdl: number): number {
   const m = session.memory;
-  return (m.field('MDL', mdl, 'StartVa') + m.field('MDL', mdl, 'ByteOffset')) >>> 0;
+  return (m.u32(mdl + MDL_START_VA) + m.u32(mdl + MDL_BYTE_OFFSET)) >>> 0;
 }
 
 // --- NET_BUFFER data --------------------------------------------------------------------------------
@@ -200,13 +221,24 @@ function locate(session: Session, chain: number, offset: number): { mdl: number;
   let mdl = chain;
   let remaining = offset;
   for (let guard = 0; mdl !== 0 && guard < MAX_CHAIN; guard++) {
-    const count = m.field('MDL', mdl, 'ByteCount');
+    const count = m.u32(mdl + MDL_BYTE_COUNT);
     if (remaining < count) return { mdl, offset: remaining };
     remaining -= count;
-    mdl = m.field('MDL', mdl, 'Next');
+    mdl = m.u32(mdl + MDL_NEXT);
   }
   if (remaining === 0 && mdl === 0) return undefined;
   return undefined;
+}
+
+/**
+ * An NB's data: a live view of driver memory when it lies in one MDL (the usual receive case, no
+ * copy), else a copy gathered across the MDLs. Fewer bytes than `length` if the MDLs end.
+ */
+function nbData(session: Session, nb: number, length: number): Uint8Array {
+  const m = session.memory;
+  const place = locate(session, m.u32(nb + NB_MDL_CHAIN), m.u32(nb + NB_DATA_OFFSET));
+  if (place && m.u32(place.mdl + MDL_BYTE_COUNT) - place.offset >= length) return m.window(mdlVa(session, place.mdl) + place.offset, length);
+  return readNb(session, nb, 0, length);
 }
 
 /** `length` bytes of an NB's data from `offset` (relative to the data start), or fewer if the MDLs end. */
@@ -263,10 +295,11 @@ function initNb(session: Session, nb: number, pool: number, mdlChain: number, da
 
 function nbsOf(session: Session, nbl: number): number[] {
   const out: number[] = [];
-  let nb = session.memory.field('NET_BUFFER_LIST', nbl, 'FirstNetBuffer');
+  const m = session.memory;
+  let nb = m.u32(nbl + NBL_FIRST_NB);
   for (let guard = 0; nb !== 0 && guard < 4096; guard++) {
     out.push(nb);
-    nb = session.memory.field('NET_BUFFER', nb, 'Next');
+    nb = m.u32(nb + NB_NEXT);
   }
   return out;
 }
@@ -368,15 +401,16 @@ function freeNbl(session: Session, nbl: number): void {
 function walkChain(session: Session, api: string, first: number): number[] {
   const chain: number[] = [];
   const seen = new Set<number>();
+  const nbls = nblState(session).nbls;
   let nbl = first;
   while (nbl !== 0) {
     if (seen.has(nbl)) session.labStop('NBL-CHAIN', `${api}: the NBL chain loops back to ${hex(nbl)}`);
     if (chain.length >= MAX_CHAIN) session.labStop('NBL-CHAIN', `${api}: the NBL chain has more than ${MAX_CHAIN} entries`);
     seen.add(nbl);
     chain.push(nbl);
-    const record = nblState(session).nbls.get(nbl);
+    const record = nbls.get(nbl);
     if (!record || !record.live) return chain; // reported by the caller before Next is trusted
-    nbl = session.memory.field('NET_BUFFER_LIST', nbl, 'Next');
+    nbl = session.memory.u32(nbl + NBL_NEXT);
   }
   return chain;
 }
@@ -514,21 +548,22 @@ function indicateReceive(session: Session, handle: number, first: number, count:
     if (!record || !record.live || record.origin !== 'driver' || record.holder !== 'driver') {
       ownershipStop(session, api, nbl, record, 'a miniport indicates only NBLs it allocated from its own pools and currently owns');
     }
-    if (nbsOf(session, nbl).length === 0) session.labStop('NBL-EMPTY', `${api}: NBL ${hex(nbl)} has no NET_BUFFER (FirstNetBuffer is NULL)`);
+    if (session.memory.u32(nbl + NBL_FIRST_NB) === 0) session.labStop('NBL-EMPTY', `${api}: NBL ${hex(nbl)} has no NET_BUFFER (FirstNetBuffer is NULL)`);
     records.push(record);
   }
   if (count !== chain.length) {
     session.labStop('NBL-COUNT', `${api}: NumberOfNetBufferLists is ${count} but the chain at NetBufferLists holds ${chain.length} NBL(s)`);
   }
   const site = session.site();
-  const wire = hasWire(adapter);
+  const ledger = hasWire(adapter) ? wireLedger(session, adapter) : undefined;
+  const m = session.memory;
   for (const record of records) {
-    for (const nb of nbsOf(session, record.address)) {
-      const length = session.memory.field('NET_BUFFER', nb, 'DataLength');
-      const frame = readNb(session, nb, 0, length);
+    for (let nb = m.u32(record.address + NBL_FIRST_NB), guard = 0; nb !== 0 && guard < 4096; nb = m.u32(nb + NB_NEXT), guard++) {
+      const length = m.u32(nb + NB_DATA_LENGTH);
+      const frame = nbData(session, nb, length);
       if (frame.length < length) session.labStop('NB-MDL', `${api}: NET_BUFFER ${hex(nb)} claims DataOffset ${session.memory.field('NET_BUFFER', nb, 'DataOffset')} + DataLength ${length} bytes but its MDL chain holds less`);
       // With a NIC the frame was shown when it arrived on the wire; the ledger checks it is the same one.
-      if (wire) noteIndicated(session, adapter, frame);
+      if (ledger) noteIndicated(ledger, frame);
       else if (session.tracing) session.emit({ kind: 'wire.frame', adapter: adapter.name, direction: 'rx', length: frame.length, head: headHex(frame), data: base64(frame) });
     }
   }
@@ -558,7 +593,7 @@ function returnNbls(session: Session, pending: PendingReturn): void {
   const state = nblState(session);
   state.returns = state.returns.filter((p) => p !== pending);
   if (adapter.state === 'Halted') return;
-  nbls.forEach((nbl, i) => session.memory.setField('NET_BUFFER_LIST', nbl, 'Next', nbls[i + 1] ?? 0));
+  for (let i = 0; i < nbls.length; i++) session.memory.setU32(nbls[i]! + NBL_NEXT, nbls[i + 1] ?? 0);
   for (const nbl of nbls) {
     const record = state.nbls.get(nbl);
     if (record) record.holder = 'driver';

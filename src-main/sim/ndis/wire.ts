@@ -106,12 +106,18 @@ export function hasWire(adapter: Adapter): boolean {
   return typeof adapter.device.receiveFrame === 'function';
 }
 
-export function fnv1a(bytes: Uint8Array, length = bytes.length): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < length; i++) {
-    h ^= bytes[i]!;
-    h = Math.imul(h, 0x01000193);
+/**
+ * A 32-bit checksum of a frame's first `length` bytes (FNV-style, four bytes a step): what the
+ * ledger compares to tell that the indicated bytes are the ones that came off the wire.
+ */
+export function frameHash(bytes: Uint8Array, length = bytes.length): number {
+  let h = (0x811c9dc5 ^ length) >>> 0;
+  let i = 0;
+  for (; i + 4 <= length; i += 4) {
+    h = Math.imul(h ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)), 0x01000193);
+    h ^= h >>> 15;
   }
+  for (; i < length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
   return h >>> 0;
 }
 
@@ -145,7 +151,7 @@ export function noteSent(session: Session, adapter: Adapter, sequence: number, f
   for (const a of [ledger.txState, ledger.txLength, ledger.txHash, ledger.txOnWire]) a.ensure(sequence);
   ledger.txState.data[sequence] = SENT;
   ledger.txLength.data[sequence] = frame.length;
-  ledger.txHash.data[sequence] = fnv1a(frame);
+  ledger.txHash.data[sequence] = frameHash(frame);
 }
 
 /** The driver completed a send NBL holding the frame with this sequence number. */
@@ -165,7 +171,7 @@ export function onTransmit(session: Session, adapter: Adapter, frame: Uint8Array
     problem(ledger.txProblems, `a ${frame.length}-byte frame went on the wire that NDIS never sent (sequence ${sequence}, starting ${headHex(frame.subarray(0, 16))})`);
   } else {
     const length = ledger.txLength.data[sequence]!;
-    if (frame.length < length || fnv1a(frame, length) !== ledger.txHash.data[sequence]) {
+    if (frame.length < length || frameHash(frame, length) !== ledger.txHash.data[sequence]) {
       problem(ledger.txProblems, `sent frame ${sequence} went on the wire with different bytes (${frame.length} bytes, NDIS sent ${length}): the driver copied or described the buffer wrongly`);
     }
     if (ledger.txOnWire.data[sequence] === LOST_LINK_DOWN) ledger.txOnWire.data[sequence] = 0;
@@ -199,8 +205,9 @@ function destination(adapter: Adapter, dest: string): Uint8Array {
   return Uint8Array.from(dest.split(':').map((h) => parseInt(h, 16)));
 }
 
-function buildFrame(session: Session, dest: Uint8Array, bytes: number, sequence: number): Uint8Array {
-  const frame = new Uint8Array(bytes);
+/** Fills `frame` as the partner's frame number `sequence` to `dest`: header, sequence, seeded payload. */
+function fillFrame(session: Session, frame: Uint8Array, dest: Uint8Array, sequence: number): void {
+  const bytes = frame.length;
   frame.set(dest, 0);
   frame.set(PARTNER_MAC, 6);
   frame[12] = LAB_ETHERTYPE >>> 8;
@@ -209,15 +216,17 @@ function buildFrame(session: Session, dest: Uint8Array, bytes: number, sequence:
   frame[15] = (sequence >>> 16) & 0xff;
   frame[16] = (sequence >>> 8) & 0xff;
   frame[17] = sequence & 0xff;
-  const rng = session.kernel.rng;
+  // One draw of the seeded generator per frame, stretched by xorshift: deterministic and cheap.
+  let x = session.kernel.rng.nextU32() | 1;
   for (let i = 18; i < bytes; i += 4) {
-    const r = rng.nextU32();
-    frame[i] = r & 0xff;
-    if (i + 1 < bytes) frame[i + 1] = (r >>> 8) & 0xff;
-    if (i + 2 < bytes) frame[i + 2] = (r >>> 16) & 0xff;
-    if (i + 3 < bytes) frame[i + 3] = r >>> 24;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    frame[i] = x & 0xff;
+    if (i + 1 < bytes) frame[i + 1] = (x >>> 8) & 0xff;
+    if (i + 2 < bytes) frame[i + 2] = (x >>> 16) & 0xff;
+    if (i + 3 < bytes) frame[i + 3] = (x >>> 24) & 0xff;
   }
-  return frame;
 }
 
 /** Offers `count` frames to the NIC back to back (one burst), recording what it did with each. */
@@ -225,18 +234,24 @@ function deliverBurst(session: Session, adapter: Adapter, count: number, bytes: 
   const ledger = wireLedger(session, adapter);
   const device = adapter.device;
   const address = destination(adapter, dest);
+  const last = ledger.nextRxSequence + count;
+  ledger.rxState.ensure(last);
+  ledger.rxLength.ensure(last);
+  ledger.rxHash.ensure(last);
+  // The NIC copies a frame into the driver's memory before receiveFrame returns: one buffer serves the burst.
+  const frame = new Uint8Array(bytes);
+  const outcomes = ledger.outcomes;
   for (let i = 0; i < count; i++) {
     const sequence = ledger.nextRxSequence++;
-    const frame = buildFrame(session, address, bytes, sequence);
+    fillFrame(session, frame, address, sequence);
     ledger.offered++;
     if (session.tracing) session.emit({ kind: 'wire.frame', adapter: adapter.name, direction: 'rx', length: frame.length, head: headHex(frame), data: base64(frame) });
     const outcome = device.receiveFrame!(frame);
-    ledger.outcomes[outcome]++;
+    outcomes[outcome]++;
     if (outcome === 'delivered') {
-      for (const a of [ledger.rxState, ledger.rxLength, ledger.rxHash]) a.ensure(sequence);
       ledger.rxState.data[sequence] = RX_DELIVERED;
       ledger.rxLength.data[sequence] = frame.length;
-      ledger.rxHash.data[sequence] = fnv1a(frame);
+      ledger.rxHash.data[sequence] = frameHash(frame);
     }
   }
 }
@@ -269,8 +284,7 @@ export function floodFrames(session: Session, adapter: Adapter, frames: number):
 }
 
 /** The driver indicated a frame up the stack (NdisMIndicateReceiveNetBufferLists). */
-export function noteIndicated(session: Session, adapter: Adapter, frame: Uint8Array): void {
-  const ledger = wireLedger(session, adapter);
+export function noteIndicated(ledger: WireLedger, frame: Uint8Array): void {
   ledger.indicated++;
   const sequence = sequenceOf(frame);
   const state = sequence > 0 && sequence < ledger.rxState.data.length ? ledger.rxState.data[sequence]! : 0;
@@ -283,7 +297,7 @@ export function noteIndicated(session: Session, adapter: Adapter, frame: Uint8Ar
     return;
   }
   const length = ledger.rxLength.data[sequence]!;
-  if (frame.length !== length || fnv1a(frame) !== ledger.rxHash.data[sequence]) {
+  if (frame.length !== length || frameHash(frame) !== ledger.rxHash.data[sequence]) {
     problem(ledger.rxProblems, `received frame ${sequence} was indicated with ${frame.length} bytes that differ from the ${length} bytes on the wire: check the NET_BUFFER's DataLength and MDL`);
   }
   if (sequence < ledger.lastIndicated) problem(ledger.rxProblems, `received frame ${sequence} was indicated after frame ${ledger.lastIndicated}: frames must go up in the order they arrived`);

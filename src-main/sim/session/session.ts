@@ -140,7 +140,8 @@ export class Session {
   }
 
   /** Throws the page fault a real system would have taken, if the null page was written. */
-  private checkNullPage(words: number, when: string): void {
+  /** `when` names the moment for the report: 'in <handler>' after a callback, else before a call to that import. */
+  private checkNullPage(words: number, name: string, afterCallback: boolean): void {
     let page = this.nullPage;
     if (!page) return;
     // Growing the memory detaches the old buffer (its views read as empty): only then look again.
@@ -152,7 +153,7 @@ export class Session {
         throw new BugCheck(
           0x50,
           [offset, 1, 0, 0],
-          `write through a NULL pointer at offset 0x${offset.toString(16)} (a field of a structure whose pointer is NULL?) ${when}`,
+          `write through a NULL pointer at offset 0x${offset.toString(16)} (a field of a structure whose pointer is NULL?) ${afterCallback ? `in ${name} (since its last NDIS call)` : `before this call to ${name}`}`,
           'NULL-PAGE',
           this.site(),
         );
@@ -278,7 +279,7 @@ export class Session {
         this.kernel.atIrql(irql, () => {
           const value = (fn as (...a: number[]) => number | undefined)(...args);
           this.returnIrql = this.kernel.irql;
-          this.checkNullPage(NULL_PAGE_BYTES / 4, `in ${handler} (since its last NDIS call)`);
+          this.checkNullPage(NULL_PAGE_BYTES / 4, handler, true);
           return value;
         }) ?? 0;
     } catch (error) {
@@ -413,7 +414,7 @@ export class Session {
   private callImport(spec: ImportSpec, fault: ImportSpec['fault'], raw: number[]): number | bigint | undefined {
     this.calls++;
     this.refuel();
-    this.checkNullPage(NULL_PAGE_QUICK_WORDS, `before this call to ${spec.name}`);
+    this.checkNullPage(NULL_PAGE_QUICK_WORDS, spec.name, false);
     this.options.beforeCall?.(spec.name, () => this.site());
     // wasm passes i32 values to JS signed; NDIS handles and pointers are unsigned.
     const args = raw.map((v) => (typeof v === 'number' ? v >>> 0 : v));

@@ -350,16 +350,11 @@ export class LabNic implements BenchDevice {
       this.raise(CAUSE.RXO);
       return 'missed';
     }
-    const base = (BigInt(this.r.RDBAH) << 32n) | BigInt(this.r.RDBAL);
+    const base = this.r.RDBAH * 0x1_0000_0000 + this.r.RDBAL;
     for (let i = 0; i < needed; i++) {
-      const at = base + BigInt(head * 16);
-      const desc = this.dmaRead(at, 16, `receive descriptor ${head}`);
       const chunk = frame.subarray(i * bufferSize, Math.min(frame.length, (i + 1) * bufferSize));
-      const last = i === needed - 1;
-      const writeBack = new Uint8Array(8);
-      writeLe(writeBack, 0, 2, chunk.length);
-      writeBack[4] = RXD_STA.DD | (last ? RXD_STA.EOP : 0);
-      if (!desc || !this.dmaWrite(u64(desc, 0), chunk, `receive buffer ${head}`) || !this.dmaWrite(at + 8n, writeBack, `receive descriptor ${head}`)) {
+      const status = RXD_STA.DD | (i === needed - 1 ? RXD_STA.EOP : 0);
+      if (!this.storeReceived(base + head * 16, head, chunk, status)) {
         this.r.RCTL = (this.r.RCTL & ~RCTL.EN) >>> 0;
         return 'dma-error';
       }
@@ -374,6 +369,48 @@ export class LabNic implements BenchDevice {
     if (left <= count >>> (1 + Math.min(2, (this.r.RCTL >>> RCTL.RDMTS_SHIFT) & 3))) causes |= CAUSE.RXDMT0;
     this.raise(causes);
     return 'delivered';
+  }
+
+  /**
+   * One receive descriptor: reads the buffer address from it, stores the bytes there, writes the
+   * length and status back. Through the host's DMA window when it has one (no copies), else
+   * through dmaRead / dmaWrite; false when the bus aborted an access (DMAERR is raised).
+   */
+  private storeReceived(at: number, index: number, chunk: Uint8Array, status: number): boolean {
+    const window = this.host?.dmaWindow;
+    if (!window || this.fault.dmaErrors > 0) {
+      const desc = this.dmaRead(BigInt(at), 16, `receive descriptor ${index}`);
+      const writeBack = new Uint8Array(8);
+      writeLe(writeBack, 0, 2, chunk.length);
+      writeBack[4] = status;
+      return desc !== undefined && this.dmaWrite(u64(desc, 0), chunk, `receive buffer ${index}`) && this.dmaWrite(BigInt(at) + 8n, writeBack, `receive descriptor ${index}`);
+    }
+    const desc = window(at, 16);
+    if (!desc) {
+      this.dmaFailed(BigInt(at), 16, `receive descriptor ${index}`, 'master abort: not memory the driver mapped for DMA');
+      return false;
+    }
+    const buffer = (desc[0]! | (desc[1]! << 8) | (desc[2]! << 16) | (desc[3]! << 24)) >>> 0;
+    const bufferHigh = (desc[4]! | (desc[5]! << 8) | (desc[6]! << 16) | (desc[7]! << 24)) >>> 0;
+    const address = bufferHigh * 0x1_0000_0000 + buffer;
+    const target = window(address, chunk.length);
+    if (!target) {
+      this.dmaFailed(BigInt(address), chunk.length, `receive buffer ${index}`, 'master abort: not memory the driver mapped for DMA');
+      return false;
+    }
+    target.set(chunk);
+    // The window may have moved if the memory grew meanwhile: take the descriptor again.
+    const back = desc.byteLength === 16 ? desc : window(at, 16);
+    if (!back) return false;
+    back[8] = chunk.length & 0xff;
+    back[9] = chunk.length >>> 8;
+    back[10] = 0;
+    back[11] = 0;
+    back[12] = status;
+    back[13] = 0;
+    back[14] = 0;
+    back[15] = 0;
+    return true;
   }
 
   // --- faults ------------------------------------------------------------------------------------
