@@ -10,7 +10,7 @@ import { applyHardwareFault, applyPowerOnFaults } from '../ndis/hw-faults';
 import { lastLinkState } from '../ndis/indication';
 import { surpriseRemove } from '../ndis/reset';
 import { scenarioHooks } from '../ndis/scenario-hooks';
-import { checkTraffic, injectFrames } from '../ndis/wire';
+import { checkTraffic, injectFrames, setWireByteChecks } from '../ndis/wire';
 import { HostInterrupt, ScenarioStopped, siteFields, type Finding, type Session } from './session';
 
 export interface RunResult {
@@ -52,6 +52,7 @@ function pickAdapter(session: Session, name: string | undefined): Adapter {
  */
 export function runScenario(session: Session, scenario: Scenario, driverName: string): RunResult {
   const expectations: RunResult['expectations'] = [];
+  setWireByteChecks(session, scenario.steps.some((s) => s.step === 'expect-traffic'));
   let stoppedAt: RunResult['stoppedAt'];
   let loaded = false;
   let index = 0;
