@@ -9,7 +9,8 @@ import { median, type BenchRow, type BenchSuite } from './table';
 const CALLS = 2_000_000;
 const CALLS_TARGET = 1_000_000;
 const SCENARIO_TARGET_MS = 50;
-const RX_FRAMES = 200_000;
+const RX_FRAMES = 400_000;
+const RX_RUNS = 5;
 const RX_TARGET_UNTRACED = 1_000_000;
 const RX_TARGET_TRACED = 200_000;
 
@@ -134,7 +135,9 @@ export const simSuite: BenchSuite = {
         let indicated = 0;
         let result = '';
         let events = 0;
-        for (let r = 0; r < 3; r++) {
+        // One untimed run first: the JIT warms up on this driver's hot paths as it would in a long session.
+        runDriver({ build: nic, driverName: 'labnic-miniport', scenario: rxScenario(RX_FRAMES / 4), tracing });
+        for (let r = 0; r < RX_RUNS; r++) {
           const t0 = performance.now();
           runDriver({ build: nic, driverName: 'labnic-miniport', scenario: rxScenario(0), tracing });
           const t1 = performance.now();
@@ -163,7 +166,7 @@ export const simSuite: BenchSuite = {
           unit: 'frames/s',
           target: `≥ ${target.toLocaleString('en-US')}`,
           met: perSecond >= target && indicated === RX_FRAMES && result === 'clean',
-          note: `${indicated.toLocaleString('en-US')} of ${RX_FRAMES.toLocaleString('en-US')} 64-byte frames indicated, bursts of 32; ISR → DPC → indicate → return; median of 3${tracing ? `, ${events.toLocaleString('en-US')} events` : ''}; result ${result}`,
+          note: `${indicated.toLocaleString('en-US')} of ${RX_FRAMES.toLocaleString('en-US')} 64-byte frames indicated, bursts of 32; ISR → DPC → indicate → return; median of ${RX_RUNS} after a warm-up run${tracing ? `, ${events.toLocaleString('en-US')} events` : ''}; result ${result}`,
         });
       }
     }

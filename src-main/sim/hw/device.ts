@@ -65,6 +65,12 @@ export interface DeviceHost {
    * (below 2^53), for a device's hot path; undefined when the bus aborts, as for dmaRead.
    */
   dmaWindow?(physical: number, length: number): Uint8Array | undefined;
+  /**
+   * The same without a view object: the offset of a bus range in `dmaMemory()` (the bytes of all
+   * DMA-able memory), or -1 when the bus aborts the access. Valid until the next host call.
+   */
+  dmaOffset?(physical: number, length: number): number;
+  dmaMemory?(): Uint8Array;
   /** Virtual time, in 100 ns ticks. */
   now(): number;
   /** Runs `run` after `delayTicks` of virtual time (a device's own timing: link-up, a frame arriving). */

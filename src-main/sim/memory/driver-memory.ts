@@ -69,6 +69,13 @@ export class DriverMemory {
     this.check(address, length);
     return this.bytes.slice(address, address + length);
   }
+  /** All of driver memory as bytes (valid until the memory grows). */
+  get allBytes(): Uint8Array {
+    // A grown memory detaches the old buffer: only then is there anything to refresh.
+    if (this.bytes.length === 0) this.refresh();
+    return this.bytes;
+  }
+
   /** A live view of driver memory (no copy): valid until the memory grows. */
   window(address: number, length: number): Uint8Array {
     this.check(address, length);

@@ -149,6 +149,16 @@ export function dmaWindow(session: Session, physical: number, length: number): U
   return session.memory.window(va, length);
 }
 
+/** Where a bus range is in driver memory (its address there), or -1 when the bus aborts the access. */
+export function dmaOffset(session: Session, physical: number, length: number): number {
+  const va = translate(session, physical, length);
+  if (va === undefined) {
+    dmaAbort(session, BigInt(physical), length, 'accessed');
+    return -1;
+  }
+  return va;
+}
+
 /** Bus-master write by the device: the range must be shared memory or a mapped SG list; false when the bus aborts it. */
 export function dmaWrite(session: Session, physical: bigint, data: Uint8Array): boolean {
   const va = translate(session, physical, data.length);

@@ -3,7 +3,7 @@ import { DISPATCH_LEVEL, PASSIVE_LEVEL } from '../kernel/irql';
 import type { AccessSize, BenchDevice, DeviceHost, DeviceResource } from '../hw/device';
 import { siteFields, type Session } from '../session/session';
 import { adapterOf, addAdapterChecks, type Adapter } from './adapter';
-import { describeDmaLeaks, dmaChecks, dmaRead, dmaWindow, dmaWrite, releaseDma } from './dma';
+import { describeDmaLeaks, dmaChecks, dmaOffset, dmaRead, dmaWindow, dmaWrite, releaseDma } from './dma';
 import {
   allHardware,
   describeRange,
@@ -106,6 +106,8 @@ function attach(session: Session, adapter: Adapter): void {
     dmaRead: (physical, length) => dmaRead(session, physical, length),
     dmaWrite: (physical, data) => dmaWrite(session, physical, data),
     dmaWindow: (physical, length) => dmaWindow(session, physical, length),
+    dmaOffset: (physical, length) => dmaOffset(session, physical, length),
+    dmaMemory: () => session.memory.allBytes,
     now: () => session.now,
     after: (delay, label, run) => {
       session.kernel.scheduler.at(session.now + Math.max(0, Math.round(delay)), { label: `${adapter.name}: ${label}`, run });

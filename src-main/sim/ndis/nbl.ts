@@ -38,6 +38,8 @@ const SEND_BATCH = 8;
 const PAGE_SIZE = 4096;
 const ALIGN = 8; // MEMORY_ALLOCATION_ALIGNMENT on a 32-bit target
 const MAX_CHAIN = 1_000_000;
+/** Chain length from which walkChain keeps a set of the NBLs seen, to name a loop. */
+const LOOP_CHECK_AFTER = 256;
 
 type Origin = 'driver' | 'ndis-send';
 
@@ -400,13 +402,20 @@ function freeNbl(session: Session, nbl: number): void {
 
 function walkChain(session: Session, api: string, first: number): number[] {
   const chain: number[] = [];
-  const seen = new Set<number>();
+  // Chains are short: loops are looked for once a chain gets long (a loop makes it endless).
+  let seen: Set<number> | undefined;
   const nbls = nblState(session).nbls;
   let nbl = first;
   while (nbl !== 0) {
-    if (seen.has(nbl)) session.labStop('NBL-CHAIN', `${api}: the NBL chain loops back to ${hex(nbl)}`);
+    if (chain.length === LOOP_CHECK_AFTER) {
+      seen = new Set(chain);
+      if (seen.size < chain.length) session.labStop('NBL-CHAIN', `${api}: the NBL chain loops back to ${hex(chain.find((n, i) => chain.indexOf(n) !== i)!)}`);
+    }
+    if (seen) {
+      if (seen.has(nbl)) session.labStop('NBL-CHAIN', `${api}: the NBL chain loops back to ${hex(nbl)}`);
+      seen.add(nbl);
+    }
     if (chain.length >= MAX_CHAIN) session.labStop('NBL-CHAIN', `${api}: the NBL chain has more than ${MAX_CHAIN} entries`);
-    seen.add(nbl);
     chain.push(nbl);
     const record = nbls.get(nbl);
     if (!record || !record.live) return chain; // reported by the caller before Next is trusted

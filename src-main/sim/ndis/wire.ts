@@ -221,45 +221,65 @@ function destination(adapter: Adapter, dest: string): Uint8Array {
   return Uint8Array.from(dest.split(':').map((h) => parseInt(h, 16)));
 }
 
-/** Fills `frame` as the partner's frame number `sequence` to `dest`: header, sequence, seeded payload. */
-function fillFrame(session: Session, frame: Uint8Array, dest: Uint8Array, sequence: number): void {
-  const bytes = frame.length;
-  frame.set(dest, 0);
-  frame.set(PARTNER_MAC, 6);
-  frame[12] = LAB_ETHERTYPE >>> 8;
-  frame[13] = LAB_ETHERTYPE & 0xff;
-  frame[14] = sequence >>> 24;
-  frame[15] = (sequence >>> 16) & 0xff;
-  frame[16] = (sequence >>> 8) & 0xff;
-  frame[17] = sequence & 0xff;
-  // One draw of the seeded generator per frame, stretched by xorshift: deterministic and cheap.
-  let x = session.kernel.rng.nextU32() | 1;
-  for (let i = 18; i < bytes; i += 4) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    frame[i] = x & 0xff;
-    if (i + 1 < bytes) frame[i + 1] = (x >>> 8) & 0xff;
-    if (i + 2 < bytes) frame[i + 2] = (x >>> 16) & 0xff;
-    if (i + 3 < bytes) frame[i + 3] = (x >>> 24) & 0xff;
+/**
+ * The partner's frame buffer for a burst: header written once, then per frame the sequence number
+ * and a seeded payload. The payload (from byte 18) is 4-byte aligned in the buffer, so it is
+ * written a word at a time.
+ */
+class FrameBuilder {
+  readonly frame: Uint8Array;
+  private readonly words: Uint32Array;
+  private readonly tailStart: number;
+
+  constructor(bytes: number, dest: Uint8Array) {
+    const buffer = new ArrayBuffer(bytes + 2 + 4);
+    this.frame = new Uint8Array(buffer, 2, bytes);
+    this.words = new Uint32Array(buffer, 20, Math.max(0, (bytes - 18) >>> 2));
+    this.tailStart = 18 + this.words.length * 4;
+    this.frame.set(dest, 0);
+    this.frame.set(PARTNER_MAC, 6);
+    this.frame[12] = LAB_ETHERTYPE >>> 8;
+    this.frame[13] = LAB_ETHERTYPE & 0xff;
+  }
+
+  fill(sequence: number, seed: number): Uint8Array {
+    const frame = this.frame;
+    frame[14] = sequence >>> 24;
+    frame[15] = (sequence >>> 16) & 0xff;
+    frame[16] = (sequence >>> 8) & 0xff;
+    frame[17] = sequence & 0xff;
+    // One draw of the seeded generator per frame, stretched by xorshift: deterministic and cheap.
+    let x = seed | 1;
+    const words = this.words;
+    for (let i = 0; i < words.length; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      words[i] = x;
+    }
+    for (let i = this.tailStart; i < frame.length; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      frame[i] = x & 0xff;
+    }
+    return frame;
   }
 }
 
 /** Offers `count` frames to the NIC back to back (one burst), recording what it did with each. */
-function deliverBurst(session: Session, adapter: Adapter, count: number, bytes: number, dest: string): void {
+function deliverBurst(session: Session, adapter: Adapter, count: number, builder: FrameBuilder): void {
   const ledger = wireLedger(session, adapter);
   const device = adapter.device;
-  const address = destination(adapter, dest);
   const last = ledger.nextRxSequence + count;
   ledger.rxState.ensure(last);
   ledger.rxLength.ensure(last);
   ledger.rxHash.ensure(last);
-  // The NIC copies a frame into the driver's memory before receiveFrame returns: one buffer serves the burst.
-  const frame = new Uint8Array(bytes);
   const outcomes = ledger.outcomes;
+  const rng = session.kernel.rng;
   for (let i = 0; i < count; i++) {
     const sequence = ledger.nextRxSequence++;
-    fillFrame(session, frame, address, sequence);
+    const frame = builder.fill(sequence, rng.nextU32());
     ledger.offered++;
     if (session.tracing) session.emit({ kind: 'wire.frame', adapter: adapter.name, direction: 'rx', length: frame.length, head: headHex(frame), data: base64(frame) });
     const outcome = device.receiveFrame!(frame);
@@ -277,6 +297,9 @@ export function injectFrames(session: Session, adapter: Adapter, options: Inject
   if (!hasWire(adapter)) throw new Error(`${adapter.name} has no wire: its device (${adapter.device.kind}) has no network port; add it with "device": "labnic"`);
   const ledger = wireLedger(session, adapter);
   const interval = Math.max(0, Math.round(options.intervalUs * 10));
+  // The partner addresses the frames as the NIC's filter stood when the stream began; the NIC
+  // copies each frame into driver memory before receiveFrame returns, so one buffer serves them all.
+  const builder = new FrameBuilder(options.bytes, destination(adapter, options.dest));
   let left = options.count;
   const next = (): void => {
     if (adapter.state === 'Halted' || adapter.state === 'Shutdown') {
@@ -285,7 +308,7 @@ export function injectFrames(session: Session, adapter: Adapter, options: Inject
     }
     const now = Math.min(options.burst, left);
     left -= now;
-    deliverBurst(session, adapter, now, options.bytes, options.dest);
+    deliverBurst(session, adapter, now, builder);
     if (left > 0) session.kernel.scheduler.at(session.now + interval, { label: `${adapter.name}: wire burst (${left} frame(s) to go)`, run: next });
     else ledger.streams--;
   };
@@ -296,7 +319,7 @@ export function injectFrames(session: Session, adapter: Adapter, options: Inject
 /** The receive-overrun fault: the partner floods the NIC with `frames` frames at once. */
 export function floodFrames(session: Session, adapter: Adapter, frames: number): void {
   if (!hasWire(adapter)) throw new Error(`${adapter.name} has no wire to flood`);
-  deliverBurst(session, adapter, frames, 64, 'station');
+  deliverBurst(session, adapter, frames, new FrameBuilder(64, destination(adapter, 'station')));
 }
 
 /** The driver indicated a frame up the stack (NdisMIndicateReceiveNetBufferLists). */

@@ -102,6 +102,8 @@ export class Session {
   private nextHandle = 1;
   /** The lowest page of driver memory, where NULL plus a small offset lands; undefined if the layout uses it. */
   private nullPage: Uint32Array | undefined;
+  private nullPage64: Float64Array | undefined;
+  private readonly handlerCache = new Map<number, WebAssembly.WasmFunction>();
   /** The IRQL the last driver callback returned at (before NDIS restored its own). */
   returnIrql: Irql = PASSIVE_LEVEL;
   private callDepth = 0;
@@ -137,6 +139,7 @@ export class Session {
     if (stackTop !== 0 && stackTop < 4 * NULL_PAGE_BYTES) return;
     if (page.some((word) => word !== 0)) return;
     this.nullPage = page;
+    this.nullPage64 = new Float64Array(this.memory.memory.buffer, 0, NULL_PAGE_BYTES / 8);
   }
 
   /** Throws the page fault a real system would have taken, if the null page was written. */
@@ -145,7 +148,23 @@ export class Session {
     let page = this.nullPage;
     if (!page) return;
     // Growing the memory detaches the old buffer (its views read as empty): only then look again.
-    if (page.length === 0) page = this.nullPage = new Uint32Array(this.memory.memory.buffer, 0, NULL_PAGE_BYTES / 4);
+    if (page.length === 0) {
+      page = this.nullPage = new Uint32Array(this.memory.memory.buffer, 0, NULL_PAGE_BYTES / 4);
+      this.nullPage64 = new Float64Array(this.memory.memory.buffer, 0, NULL_PAGE_BYTES / 8);
+    }
+    // The whole page, eight bytes a step: a non-zero pattern is a double that is not +0 (-0 and NaN included).
+    if (words > NULL_PAGE_QUICK_WORDS) {
+      const page64 = this.nullPage64!;
+      let clean = true;
+      for (let i = 0; i < page64.length; i++) {
+        const x = page64[i]!;
+        if (x !== 0 || 1 / x < 0) {
+          clean = false;
+          break;
+        }
+      }
+      if (clean) return;
+    }
     for (let i = 0; i < words; i++) {
       if (page[i] !== 0) {
         const offset = i * 4 + Math.max(0, new Uint8Array(page.buffer, i * 4, 4).findIndex((b) => b !== 0));
@@ -263,11 +282,15 @@ export class Session {
    * as the callback `handler`. Traps and sanitizer reports become bug checks with the source line.
    */
   callDriver(handler: string, pointer: number, args: number[], irql: Irql = PASSIVE_LEVEL, adapter?: number): number {
-    let fn: WebAssembly.WasmFunction | null = null;
-    try {
-      fn = pointer === 0 ? null : this.table.get(pointer);
-    } catch {
-      // An index past the table: the pointer was never a function of this driver.
+    let fn: WebAssembly.WasmFunction | null = this.handlerCache.get(pointer) ?? null;
+    if (!fn) {
+      try {
+        fn = pointer === 0 ? null : this.table.get(pointer);
+      } catch {
+        // An index past the table: the pointer was never a function of this driver.
+      }
+      // The driver cannot change its own table (C has no way to): a resolved entry stays valid.
+      if (fn) this.handlerCache.set(pointer, fn);
     }
     if (!fn) this.labStop('HANDLER-POINTER', `${handler}: the handler pointer ${hex(pointer)} is not a function of the driver`, undefined);
     this.callbacks.push(adapter === undefined ? { handler } : { handler, adapter });
@@ -277,7 +300,7 @@ export class Session {
     try {
       result =
         this.kernel.atIrql(irql, () => {
-          const value = (fn as (...a: number[]) => number | undefined)(...args);
+          const value = invoke(fn as (...a: number[]) => number | undefined, args);
           this.returnIrql = this.kernel.irql;
           this.checkNullPage(NULL_PAGE_BYTES / 4, handler, true);
           return value;
@@ -454,6 +477,26 @@ export class Session {
     this.violation('IRQL-TABLE', `${spec.name} called at IRQL ${this.kernel.irql}; it must be called at IRQL ${requirement}`, {
       params: [this.kernel.irql, 0, 0],
     });
+  }
+}
+
+/** Calls a driver function with its arguments spelled out (spreading them costs a generic wasm entry). */
+function invoke(fn: (...a: number[]) => number | undefined, args: number[]): number | undefined {
+  switch (args.length) {
+    case 0:
+      return fn();
+    case 1:
+      return fn(args[0]!);
+    case 2:
+      return fn(args[0]!, args[1]!);
+    case 3:
+      return fn(args[0]!, args[1]!, args[2]!);
+    case 4:
+      return fn(args[0]!, args[1]!, args[2]!, args[3]!);
+    case 5:
+      return fn(args[0]!, args[1]!, args[2]!, args[3]!, args[4]!);
+    default:
+      return fn(...args);
   }
 }
 

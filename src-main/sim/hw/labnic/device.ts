@@ -377,39 +377,36 @@ export class LabNic implements BenchDevice {
    * through dmaRead / dmaWrite; false when the bus aborted an access (DMAERR is raised).
    */
   private storeReceived(at: number, index: number, chunk: Uint8Array, status: number): boolean {
-    const window = this.host?.dmaWindow;
-    if (!window || this.fault.dmaErrors > 0) {
+    const host = this.host;
+    if (!host?.dmaOffset || !host.dmaMemory || this.fault.dmaErrors > 0) {
       const desc = this.dmaRead(BigInt(at), 16, `receive descriptor ${index}`);
       const writeBack = new Uint8Array(8);
       writeLe(writeBack, 0, 2, chunk.length);
       writeBack[4] = status;
       return desc !== undefined && this.dmaWrite(u64(desc, 0), chunk, `receive buffer ${index}`) && this.dmaWrite(BigInt(at) + 8n, writeBack, `receive descriptor ${index}`);
     }
-    const desc = window(at, 16);
-    if (!desc) {
+    const d = host.dmaOffset(at, 16);
+    if (d < 0) {
       this.dmaFailed(BigInt(at), 16, `receive descriptor ${index}`, 'master abort: not memory the driver mapped for DMA');
       return false;
     }
-    const buffer = (desc[0]! | (desc[1]! << 8) | (desc[2]! << 16) | (desc[3]! << 24)) >>> 0;
-    const bufferHigh = (desc[4]! | (desc[5]! << 8) | (desc[6]! << 16) | (desc[7]! << 24)) >>> 0;
-    const address = bufferHigh * 0x1_0000_0000 + buffer;
-    const target = window(address, chunk.length);
-    if (!target) {
+    let mem = host.dmaMemory();
+    const address = ((mem[d + 4]! | (mem[d + 5]! << 8) | (mem[d + 6]! << 16) | (mem[d + 7]! << 24)) >>> 0) * 0x1_0000_0000 + ((mem[d]! | (mem[d + 1]! << 8) | (mem[d + 2]! << 16) | (mem[d + 3]! << 24)) >>> 0);
+    const b = host.dmaOffset(address, chunk.length);
+    if (b < 0) {
       this.dmaFailed(BigInt(address), chunk.length, `receive buffer ${index}`, 'master abort: not memory the driver mapped for DMA');
       return false;
     }
-    target.set(chunk);
-    // The window may have moved if the memory grew meanwhile: take the descriptor again.
-    const back = desc.byteLength === 16 ? desc : window(at, 16);
-    if (!back) return false;
-    back[8] = chunk.length & 0xff;
-    back[9] = chunk.length >>> 8;
-    back[10] = 0;
-    back[11] = 0;
-    back[12] = status;
-    back[13] = 0;
-    back[14] = 0;
-    back[15] = 0;
+    mem = host.dmaMemory();
+    mem.set(chunk, b);
+    mem[d + 8] = chunk.length & 0xff;
+    mem[d + 9] = chunk.length >>> 8;
+    mem[d + 10] = 0;
+    mem[d + 11] = 0;
+    mem[d + 12] = status;
+    mem[d + 13] = 0;
+    mem[d + 14] = 0;
+    mem[d + 15] = 0;
     return true;
   }
 
