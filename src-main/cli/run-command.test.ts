@@ -100,4 +100,30 @@ describe('ndis-lab run', () => {
       expect(stdout.trim().split('\n')).toHaveLength(frames.length);
     }
   }, 120_000);
+
+  it('runs the built-in traffic scenario on the reference LabNIC driver by name and captures both directions of the wire', async () => {
+    const capture = path.join(tmp, 'labnic.pcap');
+    const run = await ndisLab('run', path.join(root, 'resources/examples/labnic-miniport'), '--scenario', 'traffic', '--pcap', capture, '--json');
+    expect(run.code).toBe(0);
+    const json = JSON.parse(run.stdout);
+    expect(json.result).toBe('clean');
+    expect(json.expectations.find((e: { message: string }) => e.message.includes('balances')).message).toContain('10000 indicated; 10000 sent with success, 10000 on the wire');
+    const pcap = readPcap(fs.readFileSync(capture));
+    expect(pcap.records).toHaveLength(20_000);
+    // Received frames come from the partner (02:4c:41:42:00:02), sent ones from the adapter; all carry EtherType 0x88B5.
+    const fromPartner = pcap.records.filter((r) => r.frame.subarray(6, 12).toString('hex') === '024c41420002');
+    expect(fromPartner).toHaveLength(10_000);
+    expect(pcap.records.every((r) => r.frame.readUInt16BE(12) === 0x88b5)).toBe(true);
+    const tshark = ['/usr/bin/tshark', '/usr/local/bin/tshark'].find((p) => fs.existsSync(p));
+    if (tshark) {
+      const { stdout } = await execute(tshark, ['-r', capture, '-T', 'fields', '-e', 'eth.type']);
+      expect(stdout.trim().split('\n')).toHaveLength(20_000);
+    }
+  }, 180_000);
+
+  it('refuses --pcap with --no-trace (the capture comes from the trace)', async () => {
+    const run = await ndisLab('run', reference, '--pcap', path.join(tmp, 'x.pcap'), '--no-trace');
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('--pcap needs the frames that tracing records');
+  });
 });
