@@ -310,6 +310,54 @@ typedef enum _BUS_DATA_TYPE {
 #define PCI_WHICHSPACE_CONFIG 0x0
 #define PCI_WHICHSPACE_ROM    0x52696350
 
+/* The standard 64-byte header of PCI configuration space (read with NdisMGetBusData). Only the
+   type-0 (endpoint) layout of the device-specific part: the lab's devices are endpoints. */
+#define PCI_TYPE0_ADDRESSES 6
+typedef struct _PCI_COMMON_HEADER {
+    USHORT VendorID;
+    USHORT DeviceID;
+    USHORT Command;
+    USHORT Status;
+    UCHAR RevisionID;
+    UCHAR ProgIf;
+    UCHAR SubClass;
+    UCHAR BaseClass;
+    UCHAR CacheLineSize;
+    UCHAR LatencyTimer;
+    UCHAR HeaderType;
+    UCHAR BIST;
+    union {
+        struct _PCI_HEADER_TYPE_0 {
+            ULONG BaseAddresses[PCI_TYPE0_ADDRESSES];
+            ULONG CIS;
+            USHORT SubVendorID;
+            USHORT SubSystemID;
+            ULONG ROMBaseAddress;
+            UCHAR CapabilitiesPtr;
+            UCHAR Reserved1[3];
+            ULONG Reserved2;
+            UCHAR InterruptLine;
+            UCHAR InterruptPin;
+            UCHAR MinimumGrant;
+            UCHAR MaximumLatency;
+        } type0;
+    } u;
+} PCI_COMMON_HEADER, *PPCI_COMMON_HEADER;
+#define PCI_COMMON_HDR_LENGTH (FIELD_OFFSET(PCI_COMMON_HEADER, u.type0.MaximumLatency) + 1)
+
+/* PCI_COMMON_HEADER.Command bits */
+#define PCI_ENABLE_IO_SPACE          0x0001
+#define PCI_ENABLE_MEMORY_SPACE      0x0002
+#define PCI_ENABLE_BUS_MASTER        0x0004
+#define PCI_ENABLE_SPECIAL_CYCLES    0x0008
+#define PCI_ENABLE_WRITE_AND_INVALIDATE 0x0010
+#define PCI_ENABLE_VGA_COMPATIBLE_PALETTE 0x0020
+#define PCI_ENABLE_PARITY            0x0040
+#define PCI_ENABLE_WAIT_CYCLE        0x0080
+#define PCI_ENABLE_SERR              0x0100
+#define PCI_ENABLE_FAST_BACK_TO_BACK 0x0200
+#define PCI_DISABLE_LEVEL_INTERRUPT  0x0400
+
 #define CmResourceTypeNull              0
 #define CmResourceTypePort              1
 #define CmResourceTypeInterrupt         2

@@ -37,12 +37,8 @@
 /* ==== PCI configuration space (datasheet: PCI configuration) ============= */
 #define LN_PCI_VENDOR_ID           0x4C41
 #define LN_PCI_DEVICE_ID           0x4E49
-#define LN_PCI_OFFSET_VENDOR       0x00
-#define LN_PCI_OFFSET_COMMAND      0x04
-#define LN_PCI_HEADER_LENGTH       0x40         /* the bytes we read at init     */
-#define LN_PCI_CMD_IO_SPACE        0x0001
-#define LN_PCI_CMD_MEMORY_SPACE    0x0002
-#define LN_PCI_CMD_BUS_MASTER      0x0004       /* off at power-on: we set it    */
+/* The header is read as a PCI_COMMON_HEADER (wdm.h); bus mastering (PCI_ENABLE_BUS_MASTER in
+   Command) is off at power-on: the driver sets it. */
 
 /* BAR 0 holds 128 KB of registers; we need everything up to RAH0. */
 #define LN_REGISTER_SPACE_MIN      0x5408

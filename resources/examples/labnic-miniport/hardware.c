@@ -35,32 +35,30 @@ NDIS_STATUS
 LnHwCheckPciAndEnableBusMaster(
     PLN_ADAPTER Adapter)
 {
-    UCHAR Config[LN_PCI_HEADER_LENGTH];
-    USHORT VendorId, DeviceId, Command, NewCommand;
+    PCI_COMMON_HEADER Config;
+    USHORT Command, NewCommand;
     ULONG Bytes;
 
-    NdisZeroMemory(Config, sizeof(Config));
+    NdisZeroMemory(&Config, sizeof(Config));
     Bytes = NdisMGetBusData(Adapter->AdapterHandle, PCI_WHICHSPACE_CONFIG, 0,
-                            Config, sizeof(Config));
-    if (Bytes != sizeof(Config)) {
+                            &Config, PCI_COMMON_HDR_LENGTH);
+    if (Bytes != PCI_COMMON_HDR_LENGTH) {
         LN_PRINT(DPFLTR_ERROR_LEVEL, "PCI configuration space: read %u of %u bytes\n",
-                 Bytes, (ULONG)sizeof(Config));
+                 Bytes, (ULONG)PCI_COMMON_HDR_LENGTH);
         return NDIS_STATUS_ADAPTER_NOT_FOUND;
     }
-    VendorId = (USHORT)(Config[0] | (Config[1] << 8));
-    DeviceId = (USHORT)(Config[2] | (Config[3] << 8));
-    Command = (USHORT)(Config[LN_PCI_OFFSET_COMMAND] | (Config[LN_PCI_OFFSET_COMMAND + 1] << 8));
-    if (VendorId != LN_PCI_VENDOR_ID || DeviceId != LN_PCI_DEVICE_ID) {
-        LN_PRINT(DPFLTR_ERROR_LEVEL, "not a LabNIC: PCI id %04x:%04x\n", VendorId, DeviceId);
+    Command = Config.Command;
+    if (Config.VendorID != LN_PCI_VENDOR_ID || Config.DeviceID != LN_PCI_DEVICE_ID) {
+        LN_PRINT(DPFLTR_ERROR_LEVEL, "not a LabNIC: PCI id %04x:%04x\n", Config.VendorID, Config.DeviceID);
         return NDIS_STATUS_ADAPTER_NOT_FOUND;
     }
     Adapter->PciCommand = Command;
 
-    NewCommand = (USHORT)(Command | LN_PCI_CMD_MEMORY_SPACE | LN_PCI_CMD_IO_SPACE |
-                          LN_PCI_CMD_BUS_MASTER);
+    NewCommand = (USHORT)(Command | PCI_ENABLE_MEMORY_SPACE | PCI_ENABLE_IO_SPACE |
+                          PCI_ENABLE_BUS_MASTER);
     if (NewCommand != Command) {
         Bytes = NdisMSetBusData(Adapter->AdapterHandle, PCI_WHICHSPACE_CONFIG,
-                                LN_PCI_OFFSET_COMMAND, &NewCommand, sizeof(NewCommand));
+                                FIELD_OFFSET(PCI_COMMON_HEADER, Command), &NewCommand, sizeof(NewCommand));
         if (Bytes != sizeof(NewCommand)) {
             LN_PRINT(DPFLTR_ERROR_LEVEL, "cannot write the PCI command register\n");
             return NDIS_STATUS_ADAPTER_NOT_FOUND;
@@ -70,14 +68,14 @@ LnHwCheckPciAndEnableBusMaster(
     /* Read it back: a bridge may refuse bus mastering. */
     Command = 0;
     Bytes = NdisMGetBusData(Adapter->AdapterHandle, PCI_WHICHSPACE_CONFIG,
-                            LN_PCI_OFFSET_COMMAND, &Command, sizeof(Command));
-    if (Bytes != sizeof(Command) || (Command & LN_PCI_CMD_BUS_MASTER) == 0) {
+                            FIELD_OFFSET(PCI_COMMON_HEADER, Command), &Command, sizeof(Command));
+    if (Bytes != sizeof(Command) || (Command & PCI_ENABLE_BUS_MASTER) == 0) {
         LN_PRINT(DPFLTR_ERROR_LEVEL, "bus mastering did not turn on (command 0x%04x)\n", Command);
         return NDIS_STATUS_ADAPTER_NOT_FOUND;
     }
     Adapter->BusMasterEnabled = TRUE;
     LN_PRINT(DPFLTR_INFO_LEVEL, "PCI %04x:%04x, bus mastering on (command 0x%04x)\n",
-             VendorId, DeviceId, Command);
+             Config.VendorID, Config.DeviceID, Command);
     return NDIS_STATUS_SUCCESS;
 }
 
@@ -96,9 +94,9 @@ LnHwDisableBusMaster(
     if (Adapter->Removed) {
         return;                 /* configuration space is gone too */
     }
-    Command = (USHORT)(Adapter->PciCommand & ~LN_PCI_CMD_BUS_MASTER);
+    Command = (USHORT)(Adapter->PciCommand & ~PCI_ENABLE_BUS_MASTER);
     (VOID)NdisMSetBusData(Adapter->AdapterHandle, PCI_WHICHSPACE_CONFIG,
-                          LN_PCI_OFFSET_COMMAND, &Command, sizeof(Command));
+                          FIELD_OFFSET(PCI_COMMON_HEADER, Command), &Command, sizeof(Command));
 }
 
 /* ---- Reset -------------------------------------------------------------------- */

@@ -10,8 +10,9 @@
  * Buffer rules:
  *   query too small -> NDIS_STATUS_BUFFER_TOO_SHORT, BytesWritten 0, BytesNeeded = size
  *   set too small   -> NDIS_STATUS_BUFFER_TOO_SHORT, BytesRead 0,    BytesNeeded = size
- *   unknown OID     -> NDIS_STATUS_NOT_SUPPORTED (OID_GEN_INTERRUPT_MODERATION too:
- *                      LabNIC has no interrupt throttling register)
+ *   unknown OID     -> NDIS_STATUS_NOT_SUPPORTED
+ *   OID_GEN_INTERRUPT_MODERATION: a query says NdisInterruptModerationNotSupported (LabNIC has
+ *                      no interrupt throttling register); a set is NDIS_STATUS_INVALID_DATA
  */
 #include "driver.h"
 
@@ -47,6 +48,7 @@ NDIS_OID LnSupportedOids[] = {
     OID_GEN_RCV_ERROR,
     OID_GEN_RCV_NO_BUFFER,
     OID_GEN_STATISTICS,
+    OID_GEN_INTERRUPT_MODERATION,
     OID_802_3_PERMANENT_ADDRESS,
     OID_802_3_CURRENT_ADDRESS,
     OID_802_3_MULTICAST_LIST,
@@ -150,6 +152,7 @@ LnQuery(_In_ PLN_ADAPTER Adapter, _Inout_ PNDIS_OID_REQUEST Request)
     USHORT ShortValue;
     ULONG64 XmitOk, RcvOk, Missed;
     NDIS_STATISTICS_INFO Stats;
+    NDIS_INTERRUPT_MODERATION_PARAMETERS Moderation;
     NDIS_LINK_STATE LinkState;
     UCHAR Multicast[LN_MAX_MCAST_LIST * LN_MAC_LENGTH];
     ULONG Length;
@@ -254,6 +257,14 @@ LnQuery(_In_ PLN_ADAPTER Adapter, _Inout_ PNDIS_OID_REQUEST Request)
         LnGatherStatistics(Adapter, &Stats, NULL, NULL, NULL);
         return LnQueryCopy(Request, &Stats, sizeof(Stats));
 
+    case OID_GEN_INTERRUPT_MODERATION:
+        NdisZeroMemory(&Moderation, sizeof(Moderation));
+        Moderation.Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
+        Moderation.Header.Revision = NDIS_INTERRUPT_MODERATION_PARAMETERS_REVISION_1;
+        Moderation.Header.Size = NDIS_SIZEOF_INTERRUPT_MODERATION_PARAMETERS_REVISION_1;
+        Moderation.InterruptModeration = NdisInterruptModerationNotSupported;
+        return LnQueryCopy(Request, &Moderation, NDIS_SIZEOF_INTERRUPT_MODERATION_PARAMETERS_REVISION_1);
+
     default:
         return NDIS_STATUS_NOT_SUPPORTED;
     }
@@ -339,8 +350,11 @@ LnSet(_In_ PLN_ADAPTER Adapter, _Inout_ PNDIS_OID_REQUEST Request)
         Set->BytesRead = Set->InformationBufferLength;
         return NDIS_STATUS_SUCCESS;
 
+    case OID_GEN_INTERRUPT_MODERATION:
+        /* LabNIC cannot moderate interrupts: there is no setting to change. */
+        return NDIS_STATUS_INVALID_DATA;
+
     default:
-        /* Includes OID_GEN_INTERRUPT_MODERATION: LabNIC cannot moderate interrupts. */
         return NDIS_STATUS_NOT_SUPPORTED;
     }
 }

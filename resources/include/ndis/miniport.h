@@ -223,6 +223,16 @@ BOOLEAN
     _Out_ PULONG TargetProcessors);
 typedef MINIPORT_ISR (*MINIPORT_ISR_HANDLER);
 
+#if NDIS_SUPPORT_NDIS620
+/* What the DPC of an NDIS 6.20+ miniport gets as ReceiveThrottleParameters: how many NBLs it may
+   indicate now, and where it says that more are waiting (NDIS then calls it again). */
+#define NDIS_INDICATE_ALL_NBLS (~0ul)
+typedef struct _NDIS_RECEIVE_THROTTLE_PARAMETERS {
+    ULONG MaxNblsToIndicate;
+    ULONG MoreNblsPending:1;
+} NDIS_RECEIVE_THROTTLE_PARAMETERS, *PNDIS_RECEIVE_THROTTLE_PARAMETERS;
+#endif
+
 typedef
 _Function_class_(MINIPORT_INTERRUPT_DPC)
 _IRQL_requires_(DISPATCH_LEVEL)

@@ -434,6 +434,10 @@ const STRUCTS: Record<string, string> = {
   NET_LUID: 'A locally unique identifier of a network interface.',
   NDIS_STATISTICS_INFO: 'Adapter statistics (OID_GEN_STATISTICS): packet, byte, error and discard counters.',
   NDIS_LINK_STATE: 'Link state for NDIS_STATUS_LINK_STATE and OID_GEN_LINK_STATE: connect state, duplex, speeds.',
+  NDIS_RECEIVE_THROTTLE_PARAMETERS: 'What an NDIS 6.20+ interrupt DPC may indicate now (MaxNblsToIndicate) and whether more are pending.',
+  NDIS_INTERRUPT_MODERATION_PARAMETERS: 'OID_GEN_INTERRUPT_MODERATION data: whether the adapter moderates interrupts, and if a change needs a reset.',
+  PCI_COMMON_HEADER: 'The standard 64-byte header of PCI configuration space: ids, command/status, BARs, interrupt line and pin.',
+  _PCI_HEADER_TYPE_0: 'The device-specific part of a PCI endpoint\'s configuration header: BARs, subsystem ids, capabilities, interrupt line.',
   NDIS_LINK_SPEED: 'Transmit and receive link speeds in bits per second.',
   NDIS_PM_WAKE_UP_CAPABILITIES: 'The lowest device power states that still support each wake-up kind.',
   NDIS_PNP_CAPABILITIES: 'Power management capabilities (OID_PNP_CAPABILITIES).',
@@ -482,6 +486,7 @@ const STRUCTS: Record<string, string> = {
 // ---- enumerations ------------------------------------------------------------------------------
 
 const ENUMS: Record<string, string> = {
+  NDIS_INTERRUPT_MODERATION: 'Interrupt moderation: unknown, not supported, enabled or disabled.',
   NDIS_HALT_ACTION: 'Why NDIS halts the adapter (MiniportHaltEx HaltAction).',
   NDIS_SHUTDOWN_ACTION: 'Why the system shuts down (MiniportShutdownEx).',
   NDIS_DEVICE_PNP_EVENT: 'Device PnP events for MiniportDevicePnPEventNotify.',
@@ -526,6 +531,9 @@ const ENUMS: Record<string, string> = {
 // ---- macros --------------------------------------------------------------------------------------
 
 const MACROS: Record<string, string> = {
+  NDIS_INDICATE_ALL_NBLS: 'MaxNblsToIndicate value: the DPC may indicate everything it has.',
+  PCI_TYPE0_ADDRESSES: 'How many base address registers (BARs) a PCI endpoint header has: 6.',
+  PCI_COMMON_HDR_LENGTH: 'Bytes of the standard PCI configuration header (64).',
   NdisMoveMemory: 'Copies Length bytes between buffers that do not overlap (RtlCopyMemory).',
   NdisZeroMemory: 'Fills Length bytes with zeros (RtlZeroMemory).',
   NdisEqualMemory: 'TRUE if two buffers are equal for Length bytes.',
@@ -865,6 +873,8 @@ const MACROS: Record<string, string> = {
 
 /** Families of constants and macros, in order: the first match describes a name with no line of its own. */
 const FAMILIES: Array<[RegExp, string | ((name: string, input: DescribeInput) => string)]> = [
+  [/^NDIS_INTERRUPT_MODERATION_CHANGE_/, 'NDIS_INTERRUPT_MODERATION_PARAMETERS.Flags: what a change of moderation requires.'],
+  [/^PCI_(ENABLE|DISABLE)_/, 'PCI_COMMON_HEADER.Command bit (set through NdisMSetBusData).'],
   [/^NDIS_SIZEOF_/, (n) => `Header.Size for this revision of ${structOf(n.replace(/^NDIS_SIZEOF_(?!NDIS_|NET_)/, 'NDIS_').replace(/^NDIS_SIZEOF_/, ''))}.`],
   [/_REVISION_\d+$/, (n) => `Header.Revision value for ${structOf(n)}.`],
   [/^NDIS_STATUS_INDICATION_/, 'NDIS_STATUS_INDICATION flag.'],
@@ -1040,6 +1050,7 @@ const DOC_PAGES: Record<string, string | null> = {
   NdisAllocateMdl: 'ndis/nf-ndis-ndisallocatemdl',
   NdisFreeMdl: 'ndis/nf-ndis-ndisfreemdl',
   KfRaiseIrql: 'wdm/nf-wdm-keraiseirql',
+  NDIS_INTERRUPT_MODERATION: 'ntddndis/ns-ntddndis-_ndis_interrupt_moderation_parameters',
   RtlUpcaseUnicodeString: 'ntddk/nf-ntddk-rtlupcaseunicodestring',
   KeGetCurrentProcessorNumber: 'ntddk/nf-ntddk-kegetcurrentprocessornumber',
   RtlAssert: `${DRIVERS}debugger/using-assert-and-assertmsg`,
