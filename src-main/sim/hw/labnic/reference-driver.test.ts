@@ -88,6 +88,22 @@ describe('the reference LabNIC miniport', () => {
     expect(wire.filter((w) => w.direction === 'tx')).toHaveLength(10_000);
     const indicated = ofKind(r.events, 'nbl').filter((n) => n.op === 'indicate').reduce((sum, n) => sum + n.count, 0);
     expect(indicated).toBe(10_000);
+    // Every register access names the register, decodes its fields and carries the driver's line.
+    const rctl = ofKind(r.events, 'hw.register').find((e) => e.register === 'RCTL' && e.op === 'write' && (e.value & 2) !== 0);
+    expect(rctl?.fields).toMatch(/(^| )EN=1( |$)/);
+    expect(rctl?.file).toMatch(/\.c$/);
+    expect(rctl?.line).toBeGreaterThan(0);
+    expect(sources[rctl!.file!]!.split('\n')[rctl!.line! - 1]).toMatch(/LN_WRITE|WRITE_REGISTER|NdisWriteRegisterUlong/);
+    // The hardware panel's snapshots follow every step: rings, IRQ and registers as the device holds them.
+    // (the one after the traffic was checked, while the adapter still runs)
+    const checkedAt = r.events.findIndex((e) => e.kind === 'scenario.step' && e.step.startsWith('expect-traffic') && e.status === 'done');
+    const snapshot = ofKind(r.events.slice(0, checkedAt + 1), 'hw.snapshot').at(-1)!;
+    expect(snapshot.device).toBe('LabNIC');
+    expect(snapshot.rings.map((ring) => [ring.name, ring.descriptors])).toEqual([
+      ['receive', 256],
+      ['transmit', 256],
+    ]);
+    expect(snapshot.registers.find((reg) => reg.name === 'RCTL')!.fields.find((f) => f.name === 'EN')!.value).toBe(1);
   }, 120_000);
 
   it('faults: every hardware fault in turn, with what a driver must report and no finding', () => {
