@@ -121,6 +121,15 @@ describe('ndis-lab run', () => {
     }
   }, 180_000);
 
+  it('takes the adapters\' device and registry from the project\'s bench.json', async () => {
+    const run = await ndisLab('run', path.join(root, 'resources/examples/labnic-miniport'), '--json');
+    expect(run.code).toBe(0);
+    const json = JSON.parse(run.stdout);
+    // The default scenario, on a LabNIC (bench.json "device": "labnic"): the driver claims real hardware and runs.
+    expect(json.adapters[0].history).toContain('Running');
+    expect(json.ndisCalls).toBeGreaterThan(500);
+  }, 120_000);
+
   it('refuses --pcap with --no-trace (the capture comes from the trace)', async () => {
     const run = await ndisLab('run', reference, '--pcap', path.join(tmp, 'x.pcap'), '--no-trace');
     expect(run.code).toBe(3);

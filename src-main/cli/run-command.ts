@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { applyBench, parseBench, type BenchConfig } from '../../src-shared/contract/bench';
 import { BUILT_IN_SCENARIOS } from '../../src-shared/contract/built-in-scenarios';
 import { DEFAULT_SCENARIO, Scenario, type ScenarioInput } from '../../src-shared/contract/scenario';
 import type { SimEvent } from '../../src-shared/contract/sim-events';
@@ -20,7 +21,8 @@ export const runUsage = `ndis-lab run <file.c|dir> [--scenario <name|file.json>]
 
   Builds the driver, then runs it against the simulated NDIS: the default scenario (load; add one
   device; init; restart; a little traffic; pause; halt; unload), a built-in one by name (traffic,
-  faults: LabNIC drivers), or the given scenario file.
+  faults: LabNIC drivers), or the given scenario file. A bench.json beside the sources gives the
+  adapters' device ("device": "labnic") and registry values, under the scenario's own.
   --fault Api@N      the Nth call of Api fails with its documented failure (repeatable)
   --fault systematic each distinct call site that can fail fails once, in its own run (like Driver Verifier)
   --seed N           the run's seed (default 1): same build + scenario + faults + seed = same run
@@ -45,6 +47,17 @@ function loadScenario(spec: string | undefined): ScenarioInput {
     throw new UsageError(`${spec} is not a valid scenario: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
   }
   return parsed.data;
+}
+
+/** The project's bench.json (device and registry of its adapters), if it has one. */
+function readBench(root: string): BenchConfig | undefined {
+  const file = path.join(root, 'bench.json');
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    return parseBench(fs.readFileSync(file, 'utf8'), file);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 interface Injection {
@@ -88,8 +101,8 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     }
   }
   if (parsed.values.pcap && parsed.values['no-trace']) throw new UsageError('--pcap needs the frames that tracing records: drop --no-trace');
-  const scenario = loadScenario(parsed.values.scenario);
-  const { files } = readProjectFiles(target);
+  const { root, files } = readProjectFiles(target);
+  const scenario = applyBench(loadScenario(parsed.values.scenario), readBench(root));
   const project = ProjectFiles.safeParse(files);
   if (!project.success) throw new UsageError(`not a buildable project: ${project.error.issues.map((i) => i.message).join('; ')}`);
   const driverName = path.basename(path.resolve(target)).replace(/\.c$/, '');

@@ -8,3 +8,5 @@ export * from './channels';
 export * from './sim-events';
 export * from './scenario';
 export * from './run';
+export * from './examples';
+export * from './bench';
