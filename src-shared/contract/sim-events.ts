@@ -240,6 +240,9 @@ export const SimAdapterReset = z.object({
   addressingReset: z.boolean().optional(),
 });
 
+/** NDIS explains a call's outcome (why a registration was refused, …): what a checked build would print. */
+export const SimNdisNote = z.object({ ...at, ...Site, kind: z.literal('ndis.note'), api: z.string(), text: z.string() });
+
 /** A hardware fault of an adapter's device happened (bench, scenario, or in effect from power-on). */
 export const SimHwFault = z.object({
   ...at,
@@ -275,6 +278,7 @@ export const SimEvent = z.discriminatedUnion('kind', [
   SimAdapterReset,
   SimHwFault,
   SimHwSnapshot,
+  SimNdisNote,
 ]);
 export type SimEvent = z.infer<typeof SimEvent>;
 export type SimEventKind = SimEvent['kind'];

@@ -50,6 +50,21 @@ export function driverState(session: Session): DriverState {
   return session.state<DriverState>('driver', () => ({ phase: 'not-loaded', driverObject: 0, registryPath: 0, registrations: [] }));
 }
 
+/** What other families check at the driver's milestones (the protocol edge of IM and protocol drivers). */
+export interface DriverChecks {
+  /** True when the family holds a registration that makes a DriverEntry without a miniport still a driver NDIS knows. */
+  registered?(session: Session): boolean;
+  /** DriverEntry returned `status` (after the miniport checks). */
+  afterDriverEntry?(session: Session, status: number): void;
+  /** The unload routine returned. */
+  afterUnload?(session: Session): void;
+}
+
+const driverChecks: DriverChecks[] = [];
+export function addDriverChecks(checks: DriverChecks): void {
+  driverChecks.push(checks);
+}
+
 function setPhase(session: Session, phase: DriverPhase): void {
   driverState(session).phase = phase;
   session.emit({ kind: 'driver.state', state: phase });
@@ -87,9 +102,10 @@ function checkDriverEntryResult(session: Session, status: number): void {
     session.violation('REG-DE-STATUS', 'DriverEntry returned STATUS_PENDING; DriverEntry is synchronous and must return a final status');
   } else if (isSuccess(status) && state.lastRegisterStatus !== undefined && !isSuccess(state.lastRegisterStatus)) {
     session.violation('REG-DE-STATUS', `DriverEntry returned success although NdisMRegisterMiniportDriver failed with ${hexStatus(state.lastRegisterStatus)}`);
-  } else if (isSuccess(status) && live.length === 0) {
-    session.violation('REG-DE-STATUS', 'DriverEntry returned success without registering a miniport driver');
+  } else if (isSuccess(status) && live.length === 0 && !driverChecks.some((c) => c.registered?.(session))) {
+    session.violation('REG-DE-STATUS', 'DriverEntry returned success without registering a miniport or protocol driver');
   }
+  for (const c of driverChecks) c.afterDriverEntry?.(session, status);
   if (!isSuccess(status)) {
     if (live.length > 0) {
       session.violation('REG-DE-FAIL-CLEANUP', `DriverEntry failed (${hexStatus(status)}) but did not call NdisMDeregisterMiniportDriver for the miniport it registered`);
@@ -114,7 +130,15 @@ export function unloadDriver(session: Session): void {
     session.callDriver('MiniportDriverUnload', registration.handlers.unload, [state.driverObject]);
   }
   const live = state.registrations.filter((r) => !r.deregistered);
-  if (live.length > 0) session.violation('REG-UNLOAD', 'MiniportDriverUnload returned without calling NdisMDeregisterMiniportDriver');
+  if (live.length > 0) {
+    session.violation(
+      state.registrations.length > 1 ? 'IM-UNLOAD' : 'REG-UNLOAD',
+      state.registrations.length > 1
+        ? `MiniportDriverUnload deregistered ${state.registrations.length - live.length} of the driver's ${state.registrations.length} miniport registrations: call NdisMDeregisterMiniportDriver for each`
+        : 'MiniportDriverUnload returned without calling NdisMDeregisterMiniportDriver',
+    );
+  }
+  for (const c of driverChecks) c.afterUnload?.(session);
   const leaks = session.pool.liveAllocations.filter((a) => a.owner === 'driver');
   if (leaks.length > 0) session.violation('REG-UNLOAD', `the driver unloaded with ${leaks.length} allocation(s) still live: ${describeLeaks(leaks)}`);
   setPhase(session, 'unloaded');

@@ -180,6 +180,7 @@ function release(session: Session, hw: AdapterHardware): void {
 }
 
 function checkFailedClaims(session: Session, adapter: Adapter): void {
+  if ((adapter.registration.flags & K.NDIS_INTERMEDIATE_DRIVER) !== 0) return;
   const hw = hardwareOf(session, adapter);
   const failed = hw.failedClaims.find((f) => f.api === 'NdisMRegisterIoPortRange' || f.api === 'NdisMMapIoSpace');
   if (failed) {

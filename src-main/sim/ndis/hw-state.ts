@@ -4,6 +4,7 @@ import type { Session } from '../session/session';
 import type { Adapter } from './adapter';
 import { adapters } from './adapter';
 import { describeSite, shortSite } from './memory';
+import { K } from './status';
 
 /**
  * What NDIS keeps about the hardware resources a miniport claimed for one adapter: port ranges,
@@ -192,6 +193,11 @@ export function currentAdapter(session: Session): Adapter | undefined {
  * and the claim fails (the caller returns its failure). True when the claim may go on.
  */
 export function registrationAttributesFirst(session: Session, adapter: Adapter, api: string): boolean {
+  // A virtual miniport (an intermediate driver's) has no device: nothing to claim (IM-NO-HW).
+  if ((adapter.registration.flags & K.NDIS_INTERMEDIATE_DRIVER) !== 0) {
+    session.violation('IM-NO-HW', `${api} from a virtual miniport (registered with NDIS_INTERMEDIATE_DRIVER): it has no hardware of its own; the call fails`);
+    return false;
+  }
   if (adapter.registrationAttributes) return true;
   session.violation(
     'INIT-ATTR-REG-FIRST',

@@ -24,4 +24,5 @@ import './rtl-strings';
 import './generic-objects';
 import './options';
 import './reset';
+import './protocol';
 import '../hw/labnic';

@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+// eslint-disable-next-line no-restricted-imports -- tests build C drivers with the engine's toolchain
+import { lineOf, runDriverSource } from '../../engine/session/testing';
+import { miniport } from './family-test-driver';
+
+/**
+ * The protocol edge of intermediate drivers: NdisRegisterProtocolDriver (ProtocolSetOptions inside
+ * it), NdisIMAssociateMiniport in DriverEntry, deregistration at unload and on a failing
+ * DriverEntry, and virtual miniports claiming no hardware. The miniport half is the family test
+ * driver with NDIS_INTERMEDIATE_DRIVER set.
+ */
+
+const PROTOCOL = `
+static NDIS_HANDLE ProtocolHandle;
+static LONG SetOptionsCalls;
+static NDIS_STATUS PtBind(NDIS_HANDLE d, NDIS_HANDLE b, PNDIS_BIND_PARAMETERS p) { UNREFERENCED_PARAMETER(d); UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(p); return NDIS_STATUS_FAILURE; }
+static NDIS_STATUS PtUnbind(NDIS_HANDLE u, NDIS_HANDLE b) { UNREFERENCED_PARAMETER(u); UNREFERENCED_PARAMETER(b); return NDIS_STATUS_SUCCESS; }
+static VOID PtOpenComplete(NDIS_HANDLE b, NDIS_STATUS s) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(s); }
+static VOID PtCloseComplete(NDIS_HANDLE b) { UNREFERENCED_PARAMETER(b); }
+static NDIS_STATUS PtPnP(NDIS_HANDLE b, PNET_PNP_EVENT_NOTIFICATION e) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(e); return NDIS_STATUS_SUCCESS; }
+static VOID PtOidComplete(NDIS_HANDLE b, PNDIS_OID_REQUEST r, NDIS_STATUS s) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(r); UNREFERENCED_PARAMETER(s); }
+static VOID PtStatus(NDIS_HANDLE b, PNDIS_STATUS_INDICATION s) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(s); }
+static VOID PtReceive(NDIS_HANDLE b, PNET_BUFFER_LIST n, NDIS_PORT_NUMBER p, ULONG c, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(p); UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(f); }
+static VOID PtSendComplete(NDIS_HANDLE b, PNET_BUFFER_LIST n, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(f); }
+static NDIS_STATUS PtSetOptions(NDIS_HANDLE h, NDIS_HANDLE c) { UNREFERENCED_PARAMETER(h); UNREFERENCED_PARAMETER(c); SetOptionsCalls++; DbgPrint("protocol set options"); return NDIS_STATUS_SUCCESS; }
+
+static NDIS_STATUS RegisterProtocol(VOID)
+{
+    NDIS_PROTOCOL_DRIVER_CHARACTERISTICS pc;
+    NDIS_STRING name = NDIS_STRING_CONST("PassThruLab");
+    NdisZeroMemory(&pc, sizeof(pc));
+    pc.Header.Type = NDIS_OBJECT_TYPE_PROTOCOL_DRIVER_CHARACTERISTICS;
+    pc.Header.Revision = NDIS_PROTOCOL_DRIVER_CHARACTERISTICS_REVISION_1;
+    pc.Header.Size = NDIS_SIZEOF_PROTOCOL_DRIVER_CHARACTERISTICS_REVISION_1;
+    pc.MajorNdisVersion = 6;
+    pc.MinorNdisVersion = 20;
+    pc.Name = name;
+    pc.SetOptionsHandler = PtSetOptions;
+    pc.BindAdapterHandlerEx = PtBind;
+    pc.UnbindAdapterHandlerEx = PtUnbind;
+    pc.OpenAdapterCompleteHandlerEx = PtOpenComplete;
+    pc.CloseAdapterCompleteHandlerEx = PtCloseComplete;
+    pc.NetPnPEventHandler = PtPnP;
+    pc.OidRequestCompleteHandler = PtOidComplete;
+    pc.StatusHandlerEx = PtStatus;
+    pc.ReceiveNetBufferListsHandler = PtReceive;
+    pc.SendNetBufferListsCompleteHandler = PtSendComplete;
+    MISSING_HANDLER
+    return NdisRegisterProtocolDriver(NULL, &pc, &ProtocolHandle);
+}
+`;
+
+/** An IM driver: the family miniport with NDIS_INTERMEDIATE_DRIVER, plus the protocol edge. */
+function imDriver(options: { associate?: boolean; deregisterAtUnload?: boolean; failAfterRegistering?: boolean; missingHandler?: boolean; init?: string } = {}): string {
+  const { associate = true, deregisterAtUnload = true, failAfterRegistering = false, missingHandler = false } = options;
+  return miniport({
+    globals: PROTOCOL.replace('MISSING_HANDLER', missingHandler ? 'pc.StatusHandlerEx = NULL;' : ''),
+    init: options.init ?? '',
+    unload: deregisterAtUnload ? 'NdisDeregisterProtocolDriver(ProtocolHandle);' : '',
+    driverEntry: `
+    chars.Flags = NDIS_INTERMEDIATE_DRIVER;
+    {
+        NDIS_STATUS s = NdisMRegisterMiniportDriver(DriverObject, RegistryPath, NULL, &chars, &DriverHandle);
+        if (s != NDIS_STATUS_SUCCESS) return s;
+        s = RegisterProtocol();
+        DbgPrint("NdisRegisterProtocolDriver = 0x%08x, set options %d", s, SetOptionsCalls);
+        if (s != NDIS_STATUS_SUCCESS) { NdisMDeregisterMiniportDriver(DriverHandle); return s; }
+        ${associate ? 'NdisIMAssociateMiniport(DriverHandle, ProtocolHandle);' : ''}
+        ${failAfterRegistering ? 'NdisMDeregisterMiniportDriver(DriverHandle); return NDIS_STATUS_FAILURE; /* FAIL-HERE */' : ''}
+        return NDIS_STATUS_SUCCESS;
+    }`,
+  });
+}
+
+const LOAD_UNLOAD = { steps: [{ step: 'load' }, { step: 'unload' }] } as const;
+
+function prints(events: Array<{ kind: string }>): string[] {
+  return events.filter((e): e is { kind: 'debug.print'; text: string } => e.kind === 'debug.print').map((e) => e.text);
+}
+
+describe('intermediate drivers: the protocol edge', () => {
+  it('an IM DriverEntry registers an NDIS_INTERMEDIATE_DRIVER miniport, its protocol (ProtocolSetOptions runs inside), associates them; unload deregisters both', async () => {
+    const run = await runDriverSource({ 'im.c': imDriver() }, { scenario: LOAD_UNLOAD });
+    expect(run.result.findings).toEqual([]);
+    expect(run.result.result).toBe('clean');
+    expect(prints(run.events)).toEqual(['protocol set options', 'NdisRegisterProtocolDriver = 0x00000000, set options 1']);
+    expect(run.result.driver).toEqual({ loaded: true, unloaded: true });
+  });
+
+  it('IM-DE-ASSOC: an IM DriverEntry that never calls NdisIMAssociateMiniport', async () => {
+    const run = await runDriverSource({ 'im.c': imDriver({ associate: false }) }, { scenario: LOAD_UNLOAD });
+    expect(run.result.findings.map((f) => f.rule)).toEqual(['IM-DE-ASSOC']);
+    expect(run.result.findings[0]!.message).toContain('NdisIMAssociateMiniport');
+  });
+
+  it('IM-UNLOAD: an IM unload that leaves the protocol registered', async () => {
+    const run = await runDriverSource({ 'im.c': imDriver({ deregisterAtUnload: false }) }, { scenario: LOAD_UNLOAD });
+    expect(run.result.findings.map((f) => f.rule)).toEqual(['IM-UNLOAD']);
+    expect(run.result.findings[0]!.message).toContain('"PassThruLab" still registered');
+  });
+
+  it('BIND-DE: DriverEntry fails after NdisRegisterProtocolDriver without NdisDeregisterProtocolDriver (reported at its return)', async () => {
+    const source = imDriver({ failAfterRegistering: true });
+    const run = await runDriverSource({ 'im.c': source }, { scenario: LOAD_UNLOAD });
+    expect(run.result.findings.map((f) => f.rule)).toEqual(['BIND-DE']);
+    expect(run.result.driver.loaded).toBe(false);
+    expect(lineOf(source, 'FAIL-HERE')).toBeGreaterThan(0);
+  });
+
+  it('a protocol without a required handler is refused with NDIS_STATUS_BAD_CHARACTERISTICS, and NDIS says why', async () => {
+    const run = await runDriverSource({ 'im.c': imDriver({ missingHandler: true }) }, { scenario: LOAD_UNLOAD });
+    expect(prints(run.events)).toContain('NdisRegisterProtocolDriver = 0xc0010005, set options 0'); // NDIS_STATUS_BAD_CHARACTERISTICS
+    const note = run.events.find((e) => e.kind === 'ndis.note');
+    expect(note && 'text' in note ? note.text : '').toContain('StatusHandlerEx');
+    // The driver failed cleanly (it deregistered its miniport): no finding.
+    expect(run.result.findings).toEqual([]);
+    expect(run.result.driver.loaded).toBe(false);
+  });
+
+  it('an injected NdisRegisterProtocolDriver failure handled by deregistering the miniport is clean', async () => {
+    const run = await runDriverSource({ 'im.c': imDriver() }, { scenario: LOAD_UNLOAD, faults: ['NdisRegisterProtocolDriver@1'] });
+    expect(run.result.findings).toEqual([]);
+    expect(run.result.driver.loaded).toBe(false);
+  });
+
+  it('IM-NO-HW: a virtual miniport that claims an interrupt', async () => {
+    const init = `{
+        NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS ic; NDIS_HANDLE h;
+        NdisZeroMemory(&ic, sizeof(ic));
+        ic.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_INTERRUPT;
+        ic.Header.Revision = NDIS_MINIPORT_INTERRUPT_REVISION_1;
+        ic.Header.Size = NDIS_SIZEOF_MINIPORT_INTERRUPT_CHARACTERISTICS_REVISION_1;
+        if (NdisMRegisterInterruptEx(Adapter.Handle, &Adapter, &ic, &h) == NDIS_STATUS_SUCCESS) return NDIS_STATUS_FAILURE; /* CLAIM */
+    }`;
+    const source = imDriver({ init });
+    const run = await runDriverSource({ 'im.c': source }, { scenario: { steps: [{ step: 'load' }, { step: 'add-device' }, { step: 'unload' }] } });
+    expect(run.result.findings.map((f) => [f.rule, f.line])).toEqual([['IM-NO-HW', lineOf(source, 'CLAIM')]]);
+  });
+});
