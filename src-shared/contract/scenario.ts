@@ -93,6 +93,24 @@ export const ScenarioStep = z.discriminatedUnion('step', [
   z.object({ step: z.literal('expect-link'), ...adapter, state: z.enum(['up', 'down']) }).strict(),
   /** The driver wrote at least `min` error log entries (NdisWriteErrorLogEntry) for the adapter. */
   z.object({ step: z.literal('expect-error-log'), ...adapter, min: z.number().int().min(0).default(1) }).strict(),
+  /**
+   * NDIS binds the driver's protocol to a lower adapter (a built-in physical adapter, created on
+   * first use): ProtocolBindAdapterEx, then NetEventRestart. `start` is when the PnP manager starts
+   * a virtual device the driver asks for during this bind (NdisIMInitializeDeviceInstanceEx):
+   * inside that call, `startAfterMs` later, or never.
+   */
+  z.object({
+    step: z.literal('bind'),
+    lower: z.string().min(1).max(64).default('lower0'),
+    start: z.enum(['inside', 'later', 'never']).default('inside'),
+    startAfterMs: z.number().min(0).max(3_600_000).default(100),
+  }).strict(),
+  /** NDIS unbinds the protocol from the lower adapter: NetEventPause, then ProtocolUnbindAdapterEx. */
+  z.object({ step: z.literal('unbind'), lower: z.string().min(1).max(64).default('lower0') }).strict(),
+  /** The PnP manager starts a virtual device whose start was left pending (`start: never`). */
+  z.object({ step: z.literal('start-device'), name: z.string().min(1).max(256) }).strict(),
+  /** The binding over the lower adapter is in this state. */
+  z.object({ step: z.literal('expect-binding'), lower: z.string().min(1).max(64).default('lower0'), state: z.enum(['Unbound', 'Opening', 'Closing', 'Paused', 'Restarting', 'Running', 'Pausing']) }).strict(),
   z.object({ step: z.literal('expect-state'), ...adapter, state: z.enum(['Halted', 'Shutdown', 'Initializing', 'Paused', 'Restarting', 'Running', 'Pausing']) }).strict(),
   z.object({ step: z.literal('expect-finding'), rule: z.string().min(1) }).strict(),
 ]);

@@ -240,6 +240,9 @@ export const SimAdapterReset = z.object({
   addressingReset: z.boolean().optional(),
 });
 
+/** A protocol binding changed state (ndis-rules §3.3): the driver's protocol edge over a lower adapter. */
+export const SimBindingState = z.object({ ...at, kind: z.literal('binding.state'), lower: z.string(), protocol: z.string(), from: z.string(), to: z.string() });
+
 /** NDIS explains a call's outcome (why a registration was refused, …): what a checked build would print. */
 export const SimNdisNote = z.object({ ...at, ...Site, kind: z.literal('ndis.note'), api: z.string(), text: z.string() });
 
@@ -279,6 +282,7 @@ export const SimEvent = z.discriminatedUnion('kind', [
   SimHwFault,
   SimHwSnapshot,
   SimNdisNote,
+  SimBindingState,
 ]);
 export type SimEvent = z.infer<typeof SimEvent>;
 export type SimEventKind = SimEvent['kind'];

@@ -81,7 +81,7 @@ function transition(session: Session, adapter: Adapter, to: AdapterState): void 
   session.emit({ kind: 'adapter.state', adapter: adapter.name, from, to });
 }
 
-function writeHeader(session: Session, address: number, type: number, revision: number, size: number): void {
+export function writeHeader(session: Session, address: number, type: number, revision: number, size: number): void {
   session.memory.setU8(address, type);
   session.memory.setU8(address + 1, revision);
   session.memory.setU16(address + 2, size);
@@ -91,9 +91,15 @@ function writeHeader(session: Session, address: number, type: number, revision: 
  * A device arrives: NDIS calls MiniportInitializeEx at PASSIVE_LEVEL with init parameters it owns.
  * Returns the status the driver returned.
  */
-export function initializeAdapter(session: Session, name: string, registry: Record<string, number | string> = {}, device: string | BenchDevice = 'virtual'): number {
+export function initializeAdapter(
+  session: Session,
+  name: string,
+  registry: Record<string, number | string> = {},
+  device: string | BenchDevice = 'virtual',
+  options: { registration?: MiniportRegistration; imDeviceContext?: number } = {},
+): number {
   const driver = driverState(session);
-  const registration = driver.registrations.find((r) => !r.deregistered);
+  const registration = options.registration ?? chooseRegistration(session, name, registry);
   if (driver.phase !== 'registered' || !registration) throw new Error(`cannot add device ${name}: the driver is ${driver.phase}`);
   const map = adapters(session);
   const size = session.memory.sizeOf('NDIS_MINIPORT_INIT_PARAMETERS');
@@ -117,6 +123,7 @@ export function initializeAdapter(session: Session, name: string, registry: Reco
     device: typeof device === 'string' ? createDevice(device) : device,
   };
   session.memory.setField('NDIS_MINIPORT_INIT_PARAMETERS', params, 'IfIndex', 10 + adapter.index);
+  if (options.imDeviceContext !== undefined) session.memory.setField('NDIS_MINIPORT_INIT_PARAMETERS', params, 'IMDeviceInstanceContext', options.imDeviceContext);
   map.set(adapter.handle, adapter);
   transition(session, adapter, 'Initializing');
   scheduleCheckForHangDuringInit(session, adapter);
@@ -148,6 +155,25 @@ export function initializeAdapter(session: Session, name: string, registry: Reco
   if (leaks.length > 0) session.violation('INIT-FAIL-LEAK', `MiniportInitializeEx failed (${hexStatus(status)}) and left ${leaks.length} allocation(s) behind: ${describeLeaks(leaks)}`);
   transition(session, adapter, 'Halted');
   return status;
+}
+
+/**
+ * Which of the driver's miniport registrations NDIS initializes a device instance with: a
+ * miniport-intermediate driver registers a physical and an intermediate miniport, and the device
+ * instance's IMMiniport registry value (DWORD 1) selects the intermediate one (ndis-rules §3.4).
+ */
+function chooseRegistration(session: Session, name: string, registry: Record<string, number | string>): MiniportRegistration | undefined {
+  const live = driverState(session).registrations.filter((r) => !r.deregistered);
+  const im = live.find((r) => (r.flags & K.NDIS_INTERMEDIATE_DRIVER) !== 0);
+  const physical = live.find((r) => (r.flags & K.NDIS_INTERMEDIATE_DRIVER) === 0);
+  if (registry['IMMiniport'] === 1) {
+    if (!im) session.violation('IM-IMMINIPORT', `device ${name} has IMMiniport = 1 but the driver registered no NDIS_INTERMEDIATE_DRIVER miniport`);
+    return im ?? physical;
+  }
+  if (!physical && im && live.length > 0) {
+    session.violation('IM-IMMINIPORT', `device ${name} is a physical device instance (no IMMiniport = 1) but the driver registered only an NDIS_INTERMEDIATE_DRIVER miniport: its virtual miniports start with NdisIMInitializeDeviceInstanceEx`);
+  }
+  return physical ?? im;
 }
 
 /** CheckForHangTimeInSeconds 0 means NDIS's default: about every two seconds. */

@@ -25,4 +25,5 @@ import './generic-objects';
 import './options';
 import './reset';
 import './protocol';
+import './binding';
 import '../hw/labnic';

@@ -133,7 +133,7 @@ describe('intermediate drivers: the protocol edge', () => {
         if (NdisMRegisterInterruptEx(Adapter.Handle, &Adapter, &ic, &h) == NDIS_STATUS_SUCCESS) return NDIS_STATUS_FAILURE; /* CLAIM */
     }`;
     const source = imDriver({ init });
-    const run = await runDriverSource({ 'im.c': source }, { scenario: { steps: [{ step: 'load' }, { step: 'add-device' }, { step: 'unload' }] } });
+    const run = await runDriverSource({ 'im.c': source }, { scenario: { steps: [{ step: 'load' }, { step: 'add-device', registry: { IMMiniport: 1 } }, { step: 'unload' }] } });
     expect(run.result.findings.map((f) => [f.rule, f.line])).toEqual([['IM-NO-HW', lineOf(source, 'CLAIM')]]);
   });
 });

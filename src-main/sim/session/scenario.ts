@@ -6,6 +6,7 @@ import { driverState, loadDriver, unloadDriver } from '../ndis/driver';
 import { createDevice } from '../hw/device';
 import { errorLogCount } from '../ndis/debug';
 import { emitHardwareSnapshots } from '../ndis/hardware';
+import { bindingStateOf, bindProtocol, startDeviceByName, unbindProtocol } from '../ndis/binding';
 import { applyHardwareFault, applyPowerOnFaults } from '../ndis/hw-faults';
 import { lastLinkState } from '../ndis/indication';
 import { surpriseRemove } from '../ndis/reset';
@@ -115,6 +116,21 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
           surpriseRemove(session, adapter);
           break;
         }
+        case 'bind':
+          bindProtocol(session, step.lower, step.start, step.startAfterMs);
+          break;
+        case 'unbind':
+          unbindProtocol(session, step.lower);
+          break;
+        case 'start-device':
+          startDeviceByName(session, step.name);
+          break;
+        case 'expect-binding': {
+          const state = bindingStateOf(session, step.lower);
+          const ok = state === step.state;
+          expectations.push({ step: index, ok, message: ok ? `the binding over ${step.lower} is ${step.state}` : `expected the binding over ${step.lower} to be ${step.state}, found ${state ?? 'no binding'}` });
+          break;
+        }
         case 'expect-traffic': {
           const adapter = pickAdapterOrNone(session, step.adapter);
           const check = adapter ? checkTraffic(session, adapter, step.minIndicated, step.minSent) : { ok: false, message: 'expected traffic, found no adapter' };
@@ -209,7 +225,7 @@ function notApplicable(session: Session, step: ScenarioStep): string | undefined
   if (step.step.startsWith('expect-') && !(expectsWorking && session.faults.injected > 0)) return undefined;
   const phase = driverState(session).phase;
   if (phase === 'failed') return 'DriverEntry failed, so the driver is not loaded';
-  if (step.step === 'add-device' || step.step === 'unload') return undefined;
+  if (step.step === 'add-device' || step.step === 'unload' || step.step === 'bind' || step.step === 'unbind' || step.step === 'start-device') return undefined;
   const adapter = pickAdapterOrNone(session, 'adapter' in step ? step.adapter : undefined);
   if (adapter && adapter.state === 'Halted' && !adapter.history.includes('Paused')) return `${adapter.name} failed to initialize`;
   return undefined;

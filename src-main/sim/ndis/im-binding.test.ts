@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest';
+// eslint-disable-next-line no-restricted-imports -- tests build C drivers with the engine's toolchain
+import { lineOf, runDriverSource } from '../../engine/session/testing';
+import type { ScenarioInput } from '../../../src-shared/contract/scenario';
+import { miniport } from './family-test-driver';
+
+/**
+ * Virtual miniports of an intermediate driver, brought up from its bind to a lower adapter:
+ * the behaviours the seed pages "Initializing a Virtual Miniport", "Initializing an Intermediate
+ * Driver" and "NdisIMInitializeDeviceInstanceEx" state, each with a correct driver and a
+ * violating variant.
+ */
+
+interface Variant {
+  /** Code in PtBind after the adapter is open (default: ask for the virtual miniport once). */
+  afterOpen?: string;
+  /** Code in PtUnbind before the close (default: cancel or de-initialize, whichever applies). */
+  beforeClose?: string;
+  /** Skip NdisOpenAdapterEx in the bind. */
+  noOpen?: boolean;
+  /** Skip NdisCloseAdapterEx in the unbind. */
+  noClose?: boolean;
+}
+
+function imDriver(v: Variant = {}): string {
+  const protocol = `
+static NDIS_HANDLE ProtocolHandle;
+static NDIS_HANDLE BindingHandle;
+static NDIS_HANDLE VirtualHandle;
+static LONG InsideInitCall;
+static NDIS_STRING DeviceName = NDIS_STRING_CONST("\\\\DEVICE\\\\{PASSTHRU-0}");
+static UCHAR BindingContext[16];
+
+static NDIS_STATUS AskForVirtualMiniport(VOID)
+{
+    NDIS_STATUS s;
+    InsideInitCall = 1;
+    s = NdisIMInitializeDeviceInstanceEx(DriverHandle, &DeviceName, BindingContext);
+    InsideInitCall = 0;
+    DbgPrint("NdisIMInitializeDeviceInstanceEx = 0x%08x", s);
+    return s;
+}
+
+static NDIS_STATUS PtBind(NDIS_HANDLE d, NDIS_HANDLE BindContext, PNDIS_BIND_PARAMETERS p)
+{
+    NDIS_OPEN_PARAMETERS op;
+    NDIS_MEDIUM media[1] = { NdisMedium802_3 };
+    UINT selected = 99;
+    NDIS_STATUS s;
+    UNREFERENCED_PARAMETER(d);
+    DbgPrint("bind: MTU %u, MAC %02x:%02x", p->MtuSize, p->CurrentMacAddress[0], p->CurrentMacAddress[5]);
+    NdisZeroMemory(&op, sizeof(op));
+    op.Header.Type = NDIS_OBJECT_TYPE_OPEN_PARAMETERS;
+    op.Header.Revision = NDIS_OPEN_PARAMETERS_REVISION_1;
+    op.Header.Size = NDIS_SIZEOF_OPEN_PARAMETERS_REVISION_1;
+    op.AdapterName = p->AdapterName;
+    op.MediumArray = media;
+    op.MediumArraySize = 1;
+    op.SelectedMediumIndex = &selected;
+    ${v.noOpen ? 's = NDIS_STATUS_SUCCESS; /* NO-OPEN */' : 's = NdisOpenAdapterEx(ProtocolHandle, BindingContext, &op, BindContext, &BindingHandle);'}
+    DbgPrint("open = 0x%08x, medium %u", s, selected);
+    if (s != NDIS_STATUS_SUCCESS) return s;
+    ${v.afterOpen ?? 'AskForVirtualMiniport();'}
+    return NDIS_STATUS_SUCCESS;
+}
+static NDIS_STATUS PtUnbind(NDIS_HANDLE u, NDIS_HANDLE b)
+{
+    UNREFERENCED_PARAMETER(u); UNREFERENCED_PARAMETER(b);
+    ${v.beforeClose ?? `if (VirtualHandle != NULL) {
+        DbgPrint("deinit = 0x%08x", NdisIMDeInitializeDeviceInstance(VirtualHandle));
+        VirtualHandle = NULL;
+    } else {
+        DbgPrint("cancel = 0x%08x", NdisIMCancelInitializeDeviceInstance(DriverHandle, &DeviceName));
+    }`}
+    ${v.noClose ? '/* NO-CLOSE */' : 'NdisCloseAdapterEx(BindingHandle);'}
+    return NDIS_STATUS_SUCCESS;
+}
+static VOID PtOpenComplete(NDIS_HANDLE b, NDIS_STATUS s) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(s); }
+static VOID PtCloseComplete(NDIS_HANDLE b) { UNREFERENCED_PARAMETER(b); }
+static NDIS_STATUS PtPnP(NDIS_HANDLE b, PNET_PNP_EVENT_NOTIFICATION e) { UNREFERENCED_PARAMETER(b); DbgPrint("net event %d", e->NetPnPEvent.NetEvent); return NDIS_STATUS_SUCCESS; }
+static VOID PtOidComplete(NDIS_HANDLE b, PNDIS_OID_REQUEST r, NDIS_STATUS s) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(r); UNREFERENCED_PARAMETER(s); }
+static VOID PtStatus(NDIS_HANDLE b, PNDIS_STATUS_INDICATION s) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(s); }
+static VOID PtReceive(NDIS_HANDLE b, PNET_BUFFER_LIST n, NDIS_PORT_NUMBER p, ULONG c, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(p); UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(f); }
+static VOID PtSendComplete(NDIS_HANDLE b, PNET_BUFFER_LIST n, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(f); }
+
+static NDIS_STATUS RegisterProtocol(VOID)
+{
+    NDIS_PROTOCOL_DRIVER_CHARACTERISTICS pc;
+    NDIS_STRING name = NDIS_STRING_CONST("PassThruLab");
+    NdisZeroMemory(&pc, sizeof(pc));
+    pc.Header.Type = NDIS_OBJECT_TYPE_PROTOCOL_DRIVER_CHARACTERISTICS;
+    pc.Header.Revision = NDIS_PROTOCOL_DRIVER_CHARACTERISTICS_REVISION_1;
+    pc.Header.Size = NDIS_SIZEOF_PROTOCOL_DRIVER_CHARACTERISTICS_REVISION_1;
+    pc.MajorNdisVersion = 6;
+    pc.MinorNdisVersion = 20;
+    pc.Name = name;
+    pc.BindAdapterHandlerEx = PtBind;
+    pc.UnbindAdapterHandlerEx = PtUnbind;
+    pc.OpenAdapterCompleteHandlerEx = PtOpenComplete;
+    pc.CloseAdapterCompleteHandlerEx = PtCloseComplete;
+    pc.NetPnPEventHandler = PtPnP;
+    pc.OidRequestCompleteHandler = PtOidComplete;
+    pc.StatusHandlerEx = PtStatus;
+    pc.ReceiveNetBufferListsHandler = PtReceive;
+    pc.SendNetBufferListsCompleteHandler = PtSendComplete;
+    return NdisRegisterProtocolDriver(NULL, &pc, &ProtocolHandle);
+}
+`;
+  return miniport({
+    globals: protocol,
+    init: `VirtualHandle = Adapter.Handle;
+        DbgPrint("virtual init: context %s, inside the call %d", Params->IMDeviceInstanceContext == BindingContext ? "ok" : "wrong", InsideInitCall);`,
+    halt: 'DbgPrint("virtual halt: action %d", a);',
+    unload: 'NdisDeregisterProtocolDriver(ProtocolHandle);',
+    driverEntry: `
+    chars.Flags = NDIS_INTERMEDIATE_DRIVER;
+    {
+        NDIS_STATUS s = NdisMRegisterMiniportDriver(DriverObject, RegistryPath, NULL, &chars, &DriverHandle);
+        if (s != NDIS_STATUS_SUCCESS) return s;
+        s = RegisterProtocol();
+        if (s != NDIS_STATUS_SUCCESS) { NdisMDeregisterMiniportDriver(DriverHandle); return s; }
+        NdisIMAssociateMiniport(DriverHandle, ProtocolHandle);
+        return NDIS_STATUS_SUCCESS;
+    }`,
+  }).replace('UNREFERENCED_PARAMETER(DriverContext); UNREFERENCED_PARAMETER(Params);', 'UNREFERENCED_PARAMETER(DriverContext);');
+}
+
+function scenario(start: 'inside' | 'later' | 'never', between: ScenarioInput['steps'][number][] = []): ScenarioInput {
+  return { steps: [{ step: 'load' }, { step: 'bind', start, startAfterMs: 30 }, { step: 'expect-binding', state: 'Running' }, ...between, { step: 'unbind' }, { step: 'expect-binding', state: 'Unbound' }, { step: 'unload' }] };
+}
+
+function prints(events: Array<{ kind: string }>): string[] {
+  return events.filter((e): e is { kind: 'debug.print'; text: string } => e.kind === 'debug.print').map((e) => e.text);
+}
+
+const NDIS_HALT_DEVICE_INSTANCE_DEINITIALIZED = 1;
+const NET_EVENT_PAUSE = 8;
+const NET_EVENT_RESTART = 9;
+
+describe('virtual miniports of an intermediate driver', () => {
+  it('MiniportInitializeEx may run inside NdisIMInitializeDeviceInstanceEx, with IMDeviceInstanceContext = DeviceContext; after init the unbind de-initializes it and NDIS halts it with NdisHaltDeviceInstanceDeInitialized', async () => {
+    const run = await runDriverSource({ 'im.c': imDriver() }, { scenario: scenario('inside') });
+    expect(run.result.findings).toEqual([]);
+    expect(run.result.result).toBe('clean');
+    expect(prints(run.events)).toEqual([
+      'bind: MTU 1500, MAC 02:01',
+      'open = 0x00000000, medium 0',
+      'virtual init: context ok, inside the call 1',
+      'NdisIMInitializeDeviceInstanceEx = 0x00000000',
+      `net event ${NET_EVENT_RESTART}`,
+      `net event ${NET_EVENT_PAUSE}`,
+      `virtual halt: action ${NDIS_HALT_DEVICE_INSTANCE_DEINITIALIZED}`,
+      'deinit = 0x00000000',
+    ]);
+    expect(run.result.adapters).toEqual([{ name: '\\DEVICE\\{PASSTHRU-0}', state: 'Halted', history: ['Halted', 'Initializing', 'Paused', 'Halted'] }]);
+  });
+
+  it('the start may come later: NdisIMInitializeDeviceInstanceEx returns SUCCESS (initialization initiated) and MiniportInitializeEx runs when PnP starts the device', async () => {
+    const run = await runDriverSource({ 'im.c': imDriver() }, { scenario: scenario('later', [{ step: 'advance-time', ms: 50 }]) });
+    expect(run.result.findings).toEqual([]);
+    const p = prints(run.events);
+    expect(p.indexOf('NdisIMInitializeDeviceInstanceEx = 0x00000000')).toBeLessThan(p.indexOf('virtual init: context ok, inside the call 0'));
+    const init = run.events.find((e) => e.kind === 'driver.callback' && e.handler === 'MiniportInitializeEx')!;
+    expect(init.t).toBeGreaterThanOrEqual(30 * 10_000);
+  });
+
+  it('binding removed before init → cancel: the start never came, the unbind cancels with NdisIMCancelInitializeDeviceInstance (SUCCESS)', async () => {
+    const run = await runDriverSource({ 'im.c': imDriver() }, { scenario: scenario('never') });
+    expect(run.result.findings).toEqual([]);
+    expect(prints(run.events)).toContain('cancel = 0x00000000');
+    expect(run.events.some((e) => e.kind === 'driver.callback' && e.handler === 'MiniportInitializeEx')).toBe(false);
+  });
+
+  it('NOT_ACCEPTED when already initialized: a second NdisIMInitializeDeviceInstanceEx for the same device instance', async () => {
+    const run = await runDriverSource({ 'im.c': imDriver({ afterOpen: 'AskForVirtualMiniport(); AskForVirtualMiniport();' }) }, { scenario: scenario('inside') });
+    expect(run.result.findings).toEqual([]);
+    expect(prints(run.events).filter((t) => t.startsWith('NdisIMInitializeDeviceInstanceEx'))).toEqual(['NdisIMInitializeDeviceInstanceEx = 0x00000000', 'NdisIMInitializeDeviceInstanceEx = 0x00010003']);
+  });
+
+  it('IM-CANCEL-DEINIT: an unbind that leaves the virtual miniport initialized', async () => {
+    const source = imDriver({ beforeClose: '/* LEAVE-IT */' });
+    const run = await runDriverSource({ 'im.c': source }, { scenario: scenario('inside') });
+    expect(run.result.findings.map((f) => f.rule)).toContain('IM-CANCEL-DEINIT');
+    expect(run.result.findings.find((f) => f.rule === 'IM-CANCEL-DEINIT')!.message).toContain('NdisIMDeInitializeDeviceInstance');
+  });
+
+  it('IM-CANCEL-DEINIT: an unbind that leaves a virtual miniport waiting to start', async () => {
+    const run = await runDriverSource({ 'im.c': imDriver({ beforeClose: '/* LEAVE-IT */' }) }, { scenario: scenario('never') });
+    expect(run.result.findings.map((f) => f.rule)).toEqual(['IM-CANCEL-DEINIT']);
+    expect(run.result.findings[0]!.message).toContain('NdisIMCancelInitializeDeviceInstance');
+  });
+
+  it('BIND-FAIL-CLEANUP: a bind that returns SUCCESS without opening the adapter', async () => {
+    const source = imDriver({ noOpen: true, afterOpen: '' });
+    const run = await runDriverSource({ 'im.c': source }, { scenario: { steps: [{ step: 'load' }, { step: 'bind' }, { step: 'unload' }] } });
+    expect(run.result.findings.map((f) => f.rule)).toEqual(['BIND-FAIL-CLEANUP']);
+  });
+
+  it('BIND-UNBIND: an unbind that never closes the adapter', async () => {
+    const source = imDriver({ noClose: true });
+    const run = await runDriverSource({ 'im.c': source }, { scenario: scenario('inside') });
+    expect(run.result.findings.map((f) => f.rule)).toEqual(['BIND-UNBIND']);
+  });
+
+  it('BIND-OPEN-CONTEXT: NdisOpenAdapterEx outside ProtocolBindAdapterEx fails', async () => {
+    const source = imDriver({ beforeClose: `{ NDIS_OPEN_PARAMETERS op; NDIS_HANDLE h; NdisZeroMemory(&op, sizeof(op)); DbgPrint("late open = 0x%08x", NdisOpenAdapterEx(ProtocolHandle, NULL, &op, NULL, &h)); /* LATE-OPEN */ }
+        DbgPrint("deinit = 0x%08x", NdisIMDeInitializeDeviceInstance(VirtualHandle));` });
+    const run = await runDriverSource({ 'im.c': source }, { scenario: scenario('inside') });
+    expect(run.result.findings.map((f) => [f.rule, f.line])).toEqual([['BIND-OPEN-CONTEXT', lineOf(source, 'LATE-OPEN')]]);
+    expect(prints(run.events)).toContain('late open = 0xc0000001');
+  });
+});
