@@ -111,10 +111,81 @@ export const FAULTS_SCENARIO: ScenarioInput = {
   ],
 };
 
+/** Load an intermediate driver, bind it to lower0 with the virtual device started as `start` says, then `middle`, unbind, unload. */
+function imScenario(name: string, description: string, bind: Extract<StepInput, { step: 'bind' }>, middle: StepInput[]): ScenarioInput {
+  return {
+    name,
+    description,
+    steps: [{ step: 'load' }, bind, { step: 'expect-binding', state: 'Running' }, ...middle, { step: 'unbind' }, { step: 'expect-binding', state: 'Unbound' }, { step: 'unload' }],
+  };
+}
+
+/** The PnP manager starts the virtual device inside NdisIMInitializeDeviceInstanceEx. */
+export const IM_START_INSIDE = imScenario('im-start-inside', 'An intermediate driver binds to lower0; the PnP manager starts its virtual device inside NdisIMInitializeDeviceInstanceEx, so MiniportInitializeEx runs before that call returns.', { step: 'bind', start: 'inside' }, [
+  { step: 'advance-time', ms: 50 },
+]);
+
+/** The PnP manager starts the virtual device 100 ms after the request. */
+export const IM_START_LATER = imScenario('im-start-later', 'The virtual device starts 100 ms after NdisIMInitializeDeviceInstanceEx returned.', { step: 'bind', start: 'later', startAfterMs: 100 }, [
+  { step: 'advance-time', ms: 200 },
+]);
+
+/** The PnP manager never starts the virtual device: the unbind must cancel the request. */
+export const IM_START_NEVER = imScenario('im-start-never', 'The virtual device never starts: the unbind must withdraw the request with NdisIMCancelInitializeDeviceInstance.', { step: 'bind', start: 'never' }, [
+  { step: 'advance-time', ms: 200 },
+]);
+
+/** The binding goes away before the virtual device starts: cancel, and the start must not come after. */
+export const IM_UNBIND_BEFORE_START = imScenario('im-unbind-before-start', 'The lower binding is removed 50 ms into a start scheduled at 500 ms: the driver cancels, and the virtual miniport is never initialized.', { step: 'bind', start: 'later', startAfterMs: 500 }, [
+  { step: 'advance-time', ms: 50 },
+]);
+
+/** Two lower adapters: one virtual miniport per binding. */
+export const IM_TWO_ADAPTERS: ScenarioInput = {
+  name: 'im-two-adapters',
+  description: 'The intermediate driver binds to lower0 and lower1 and brings up one virtual miniport for each.',
+  steps: [
+    { step: 'load' },
+    { step: 'bind', lower: 'lower0', start: 'inside' },
+    { step: 'bind', lower: 'lower1', start: 'later', startAfterMs: 20 },
+    { step: 'advance-time', ms: 100 },
+    { step: 'expect-binding', lower: 'lower0', state: 'Running' },
+    { step: 'expect-binding', lower: 'lower1', state: 'Running' },
+    { step: 'unbind', lower: 'lower1' },
+    { step: 'unbind', lower: 'lower0' },
+    { step: 'unload' },
+  ],
+};
+
+/** A miniport-intermediate driver: IMMiniport chooses the registration per device instance. */
+export const MINIPORT_IM: ScenarioInput = {
+  name: 'miniport-im',
+  description: 'A miniport-intermediate driver gets a physical device instance (IMMiniport absent) and a virtual one (IMMiniport = 1): NDIS calls the matching MiniportInitializeEx for each.',
+  steps: [
+    { step: 'load' },
+    { step: 'add-device', name: 'physical0' },
+    { step: 'add-device', name: 'virtual0', registry: { IMMiniport: 1 } },
+    { step: 'restart', adapter: 'physical0' },
+    { step: 'restart', adapter: 'virtual0' },
+    { step: 'advance-time', ms: 50 },
+    { step: 'pause', adapter: 'virtual0' },
+    { step: 'halt', adapter: 'virtual0' },
+    { step: 'pause', adapter: 'physical0' },
+    { step: 'halt', adapter: 'physical0' },
+    { step: 'unload' },
+  ],
+};
+
 /** Scenarios runnable by name (`ndis-lab run --scenario traffic`, the window's scenario picker). */
 export const BUILT_IN_SCENARIOS: Readonly<Record<string, ScenarioInput>> = {
   default: DEFAULT_SCENARIO,
   traffic: TRAFFIC_SCENARIO,
   faults: FAULTS_SCENARIO,
+  'im-start-inside': IM_START_INSIDE,
+  'im-start-later': IM_START_LATER,
+  'im-start-never': IM_START_NEVER,
+  'im-unbind-before-start': IM_UNBIND_BEFORE_START,
+  'im-two-adapters': IM_TWO_ADAPTERS,
+  'miniport-im': MINIPORT_IM,
 };
 

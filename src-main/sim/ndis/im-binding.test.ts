@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 // eslint-disable-next-line no-restricted-imports -- tests build C drivers with the engine's toolchain
 import { lineOf, runDriverSource } from '../../engine/session/testing';
+import { IM_START_INSIDE, IM_START_LATER, IM_START_NEVER, IM_UNBIND_BEFORE_START } from '../../../src-shared/contract/built-in-scenarios';
 import type { ScenarioInput } from '../../../src-shared/contract/scenario';
 import { miniport } from './family-test-driver';
 
@@ -208,5 +209,14 @@ describe('virtual miniports of an intermediate driver', () => {
     const run = await runDriverSource({ 'im.c': source }, { scenario: scenario('inside') });
     expect(run.result.findings.map((f) => [f.rule, f.line])).toEqual([['BIND-OPEN-CONTEXT', lineOf(source, 'LATE-OPEN')]]);
     expect(prints(run.events)).toContain('late open = 0xc0000001');
+  });
+
+  it('the built-in IM scenarios run clean with a correct intermediate driver (im-start-inside, im-start-later, im-start-never, im-unbind-before-start)', async () => {
+    for (const scenario of [IM_START_INSIDE, IM_START_LATER, IM_START_NEVER, IM_UNBIND_BEFORE_START]) {
+      const run = await runDriverSource({ 'im.c': imDriver() }, { scenario });
+      expect({ name: scenario.name, findings: run.result.findings, failed: run.result.expectations.filter((e) => !e.ok) }).toEqual({ name: scenario.name, findings: [], failed: [] });
+      const inits = run.events.filter((e) => e.kind === 'driver.callback' && e.handler === 'MiniportInitializeEx' && e.phase === 'enter').length;
+      expect({ name: scenario.name, inits }).toEqual({ name: scenario.name, inits: scenario.name === 'im-start-inside' || scenario.name === 'im-start-later' ? 1 : 0 });
+    }
   });
 });
