@@ -10,6 +10,7 @@ import {
 } from '../../src-shared/contract';
 import { IMPLEMENTED_IMPORTS } from '../sim/ndis/implemented';
 import { EventHub, unrefTimer, type EventHubOptions } from './event-hub';
+import { ExampleLibrary } from './examples';
 import { SessionService } from './session/session-service';
 import { BuildService } from './toolchain/build-service';
 import type { BuildOutput } from './toolchain/build-types';
@@ -43,6 +44,7 @@ export class LabEngine {
   private readonly startedMono = performance.now();
   private readonly heartbeat: ReturnType<typeof setInterval> | undefined;
   private bursts = 0;
+  private exampleLibrary: ExampleLibrary | undefined;
 
   readonly handlers: CommandHandlers = {
     'engine.info': () => this.info(),
@@ -74,6 +76,8 @@ export class LabEngine {
       this.sessions.setBreakpoints(runId, breakpoints);
       return { runId };
     },
+    'examples.list': async () => ({ examples: await this.examples.list() }),
+    'examples.get': ({ name }) => this.examples.get(name),
   };
 
   readonly builds: BuildService;
@@ -100,6 +104,12 @@ export class LabEngine {
       this.heartbeat = setInterval(() => this.hub.emit({ kind: 'engine.heartbeat', uptimeMs: this.uptimeMs() }), heartbeatMs);
       unrefTimer(this.heartbeat);
     }
+  }
+
+  /** The example projects (resources/examples), found on first use. */
+  get examples(): ExampleLibrary {
+    this.exampleLibrary ??= new ExampleLibrary();
+    return this.exampleLibrary;
   }
 
   uptimeMs(): number {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BuildInput, BuildSummary, ToolchainStatus } from './build';
+import { exampleCommands } from './examples';
 import { BreakpointsSchema, RunControlInput, RunStartInput, RunStartOutput, RunState } from './run';
 
 /** Which host runs the engine: the desktop app, the web host, the command line, or a test. */
@@ -71,6 +72,8 @@ export const commands = {
     input: z.object({ runId: z.string(), breakpoints: BreakpointsSchema }).strict(),
     output: z.object({ runId: z.string() }),
   },
+  /** examples.list, examples.get: the example projects under resources/examples (examples.ts). */
+  ...exampleCommands,
 } as const satisfies Record<string, { input: z.ZodType; output: z.ZodType }>;
 
 export type Commands = typeof commands;

@@ -11,6 +11,15 @@ export interface ConsoleLine {
 /** Lines kept in memory for display; the engine's recording keeps the full log. */
 const MAX_LINES = 200_000;
 
+/** Six bytes of hex as a MAC address, 02:4c:41:42:00:01. */
+const mac = (hex: string): string => `${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}:${hex.slice(6, 8)}:${hex.slice(8, 10)}:${hex.slice(10, 12)}`;
+
+/** An Ethernet frame's addresses and type from its first bytes (hex): ", 02:4c:… → 02:4c:…, type 0x88B5". */
+function describeFrame(head: string): string {
+  if (head.length < 28) return '';
+  return `, ${mac(head.slice(12, 24))} → ${mac(head.slice(0, 12))}, type 0x${head.slice(24, 28).toUpperCase()}`;
+}
+
 /** The engine console: one line per event, derived from the event stream. */
 export const useConsoleStore = defineStore('console', () => {
   const lines = shallowRef<ConsoleLine[]>([]);
@@ -55,8 +64,45 @@ export const useConsoleStore = defineStore('console', () => {
         return `${time}  BUG CHECK 0x${event.code.toString(16).toUpperCase()} ${event.rule ?? ''}: ${event.message}${where}`;
       case 'debug.print':
         return `${time}  DbgPrint: ${event.text.trimEnd()}`;
+      case 'run.started':
+        return `${time}  run started: ${event.driver}, scenario ${event.scenario}, seed ${event.seed}${event.faults.length ? `, faults ${event.faults.join(' ')}` : ''}`;
       case 'run.finished':
         return `${time}  run finished: ${event.result}, ${event.findings} finding(s)`;
+      case 'scenario.step':
+        return `${time}  step ${event.index} ${event.step}: ${event.status}${event.detail ? ` — ${event.detail}` : ''}`;
+      case 'status.indication':
+        return `${time}  status ${event.adapter}: ${event.status}${event.detail ? ` — ${event.detail}` : ''}${where}`;
+      case 'hw.fault':
+        return `${time}  HW FAULT ${event.adapter}: ${event.fault}${event.detail ? ` (${event.detail})` : ''}`;
+      case 'hw.register': {
+        const name = event.register ?? `${event.space === 'port' ? 'port' : `bar${event.bar ?? 0}`}+0x${event.offset.toString(16)}`;
+        const value = `0x${event.value.toString(16).toUpperCase().padStart(event.size * 2, '0')}`;
+        return `${time}  hw ${event.adapter}: ${event.op} ${name} ${event.op === 'write' ? '←' : '→'} ${value}${event.fields ? `  ${event.fields}` : ''}${where}`;
+      }
+      case 'hw.interrupt':
+        return `${time}  hw ${event.adapter}: interrupt${event.message !== undefined ? ` (message ${event.message})` : ''} ${event.outcome}${event.dpc ? ', DPC queued' : ''}`;
+      case 'wire.frame':
+        return `${time}  wire ${event.adapter} ${event.direction === 'tx' ? 'tx →' : 'rx ←'} ${event.length} bytes${describeFrame(event.head)}`;
+      case 'error.log':
+        return `${time}  error log 0x${(event.code >>> 0).toString(16).toUpperCase()} [${event.values.join(', ')}]${where}`;
+      case 'adapter.reset':
+        return `${time}  adapter ${event.adapter}: ${event.phase}${event.status ? ` ${event.status}` : ''}${event.hung ? ' (hung)' : ''}`;
+      case 'nbl':
+        return `${time}  NBL ${event.op} ${event.adapter}: ${event.count}${event.status ? ` ${event.status}` : ''}${event.detail ? ` — ${event.detail}` : ''}${where}`;
+      case 'oid.request':
+        return `${time}  OID ${event.request} ${event.oid} → ${event.adapter} (${event.length} bytes)`;
+      case 'oid.complete':
+        return `${time}  OID ${event.oid} ${event.status} (${event.mode}, ${event.bytes} bytes)${where}`;
+      case 'resource':
+        return `${time}  ${event.op} ${event.resource} 0x${event.address.toString(16)}${event.size !== undefined ? `, ${event.size} bytes` : ''}${event.tag ? `, tag ${event.tag}` : ''}${where}`;
+      case 'registry.read':
+        return `${time}  registry ${event.scope}: ${event.keyword} ${event.found ? `= ${event.value ?? ''}` : 'not found'}${where}`;
+      case 'driver.state':
+        return `${time}  driver: ${event.state}`;
+      case 'fault.injected':
+        return `${time}  FAULT ${event.api} call ${event.call}: ${event.outcome}${where}`;
+      case 'hw.snapshot':
+        return `${time}  hw ${event.adapter}: ${event.device} snapshot, link ${event.link}${event.faults.length ? `, faults ${event.faults.join(' ')}` : ''}`;
       default:
         return `${time}  ${event.kind}`;
     }

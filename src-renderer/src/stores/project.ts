@@ -1,7 +1,9 @@
 import { defineStore } from 'pinia';
-import { ref, shallowRef } from 'vue';
-import type { BuildSummary, CompilerDiagnostic, RunResultData } from '../../../src-shared/contract';
+import { computed, ref, shallowRef } from 'vue';
+import type { BuildSummary, CompilerDiagnostic, ExampleSummary, RunResultData } from '../../../src-shared/contract';
+import { useBenchStore } from './bench';
 import { useEngineStore } from './engine';
+import { useHardwareStore } from './hardware';
 
 export const STARTER_DRIVER = `#define NDIS_MINIPORT_DRIVER 1
 #define NDIS620_MINIPORT 1
@@ -21,6 +23,13 @@ DriverEntry(
 }
 `;
 
+/** The file to open first in a project: the one with DriverEntry, else the first .c file. */
+export function mainFile(files: Readonly<Record<string, string>>): string {
+  const names = Object.keys(files).sort((a, b) => a.localeCompare(b));
+  const sources = names.filter((n) => n.endsWith('.c'));
+  return sources.find((n) => /\bDriverEntry\s*\(/.test(files[n] ?? '')) ?? sources[0] ?? names[0] ?? 'driver.c';
+}
+
 /** The driver project being edited, and the last build and run of it. */
 export const useProjectStore = defineStore('project', () => {
   const files = ref<Record<string, string>>({ 'driver.c': STARTER_DRIVER });
@@ -31,6 +40,17 @@ export const useProjectStore = defineStore('project', () => {
   const runId = ref<string | null>(null);
   const runState = ref<string>('');
   const runResult = shallowRef<RunResultData>();
+  /** Bumped whenever the whole project is replaced (a new project from an example), not on edits. */
+  const revision = ref(0);
+  /** The example the project was made from (its bench.json goes to the bench store). */
+  const example = shallowRef<{ name: string; title: string }>();
+  const examples = shallowRef<ExampleSummary[]>([]);
+  const loadingExample = ref(false);
+  const exampleError = ref<string>();
+  /** File names, sorted, sources before headers (the editor's tabs). */
+  const fileNames = computed(() =>
+    Object.keys(files.value).sort((a, b) => Number(a.endsWith('.h')) - Number(b.endsWith('.h')) || a.localeCompare(b)),
+  );
 
   function setText(file: string, text: string): void {
     files.value = { ...files.value, [file]: text };
@@ -50,13 +70,61 @@ export const useProjectStore = defineStore('project', () => {
     }
   }
 
+  /** The example projects the engine ships (for "New from example"). */
+  async function loadExamples(): Promise<void> {
+    const client = useEngineStore().client;
+    if (!client) return;
+    try {
+      examples.value = (await client.call('examples.list', {})).examples;
+    } catch (error) {
+      exampleError.value = error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  /** Replaces the project with an example's files; its bench.json goes to the bench store. */
+  async function loadExample(name: string): Promise<void> {
+    const client = useEngineStore().client;
+    if (!client) return;
+    loadingExample.value = true;
+    exampleError.value = undefined;
+    try {
+      const project = await client.call('examples.get', { name });
+      files.value = { ...project.files };
+      activeFile.value = mainFile(project.files);
+      example.value = { name: project.name, title: project.title };
+      useBenchStore().config = project.bench;
+      lastBuild.value = undefined;
+      diagnostics.value = [];
+      runId.value = null;
+      runState.value = '';
+      runResult.value = undefined;
+      revision.value++;
+    } catch (error) {
+      exampleError.value = error instanceof Error ? error.message : String(error);
+    } finally {
+      loadingExample.value = false;
+    }
+  }
+
+  function openFile(file: string): void {
+    if (file in files.value) activeFile.value = file;
+  }
+
   async function run(): Promise<void> {
     const engine = useEngineStore();
     if (!engine.client) return;
+    const benchStore = useBenchStore();
+    const seed = benchStore.seed;
+    if (seed === undefined) {
+      runState.value = 'invalid seed';
+      return;
+    }
+    const scenario = benchStore.buildRunScenario();
     building.value = true;
     runResult.value = undefined;
     try {
-      const started = await engine.client.call('run.start', { files: files.value });
+      useHardwareStore().expect(scenario);
+      const started = await engine.client.call('run.start', { files: files.value, scenario, seed });
       lastBuild.value = started.build;
       diagnostics.value = started.build.diagnostics;
       runId.value = started.runId;
@@ -77,5 +145,27 @@ export const useProjectStore = defineStore('project', () => {
     });
   }
 
-  return { files, activeFile, building, lastBuild, diagnostics, runId, runState, runResult, setText, build, run, start };
+  return {
+    files,
+    fileNames,
+    activeFile,
+    building,
+    lastBuild,
+    diagnostics,
+    runId,
+    runState,
+    runResult,
+    revision,
+    example,
+    examples,
+    loadingExample,
+    exampleError,
+    setText,
+    openFile,
+    build,
+    run,
+    loadExamples,
+    loadExample,
+    start,
+  };
 });
