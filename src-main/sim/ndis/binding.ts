@@ -5,7 +5,9 @@ import { siteFields, type Session } from '../session/session';
 import { adapterOf, haltAdapter, initializeAdapter, pauseAdapter, writeHeader, type Adapter } from './adapter';
 import { driverState, hexStatus, type MiniportRegistration } from './driver';
 import { args, defineImports } from './imports';
+import { handBackFromSend, handDownForSend } from './nbl';
 import { protocolState, type ProtocolRegistration } from './protocol';
+import { base64, headHex } from './wire';
 import { isSuccess, K } from './status';
 
 /**
@@ -297,6 +299,39 @@ defineImports([
       m.setU32(handleOut!, binding.bindingHandle);
       session.emit({ kind: 'resource', op: 'alloc', resource: 'binding', address: binding.bindingHandle, ...siteFields(session.site()) });
       return K.NDIS_STATUS_SUCCESS;
+    },
+  },
+  {
+    name: 'NdisSendNetBufferLists',
+    args: args('NdisBindingHandle:handle', 'NetBufferLists:ptr', 'PortNumber:u32', 'SendFlags:hex'),
+    result: 'void',
+    maxIrql: DISPATCH_LEVEL,
+    impl(session, [handle, first]) {
+      const binding = store(session).bindings.find((b) => b.bindingHandle === handle && b.opened && !b.closed);
+      if (!binding) return session.labStop('BAD-HANDLE', `NdisSendNetBufferLists(${hex(handle!)}): not an open binding handle`);
+      if (binding.state !== 'Running') {
+        session.violation('BIND-STATE-IO', `NdisSendNetBufferLists on the binding over ${binding.lower} while it is ${binding.state}: a protocol sends only on a Running binding (the NBLs are not sent)`);
+        return;
+      }
+      const sent = handDownForSend(session, 'NdisSendNetBufferLists', first!);
+      // The miniport below puts the frames on its wire and completes the sends shortly after.
+      if (session.tracing) {
+        for (const { frames } of sent) for (const frame of frames) session.emit({ kind: 'wire.frame', adapter: binding.lower, direction: 'tx', length: frame.length, head: headHex(frame), data: base64(frame) });
+      }
+      session.emit({ kind: 'nbl', op: 'send', adapter: binding.lower, count: sent.length, detail: `down the binding of ${binding.protocol.name}`, ...siteFields(session.site()) });
+      const nbls = sent.map((x) => x.nbl);
+      session.kernel.scheduler.at(session.now + TICKS_PER_MILLISECOND, {
+        label: `${binding.lower} completes ${nbls.length} send(s)`,
+        run: () =>
+          session.kernel.queueDpc({
+            label: `ProtocolSendNetBufferListsComplete(${binding.lower})`,
+            run: () => {
+              handBackFromSend(session, nbls, K.NDIS_STATUS_SUCCESS);
+              session.emit({ kind: 'nbl', op: 'send-complete', adapter: binding.lower, count: nbls.length });
+              session.callDriver('ProtocolSendNetBufferListsComplete', binding.protocol.handlers.sendNetBufferListsComplete, [binding.bindingContext, nbls[0]!, K.NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL], DISPATCH_LEVEL);
+            },
+          }),
+      });
     },
   },
   {

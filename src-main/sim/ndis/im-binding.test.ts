@@ -219,4 +219,60 @@ describe('virtual miniports of an intermediate driver', () => {
       expect({ name: scenario.name, inits }).toEqual({ name: scenario.name, inits: scenario.name === 'im-start-inside' || scenario.name === 'im-start-later' ? 1 : 0 });
     }
   });
+  it('NdisSendNetBufferLists passes a Running binding\'s NBLs down; the lower adapter puts the frame on its wire and ProtocolSendNetBufferListsComplete gives them back', async () => {
+    const sender = `
+static NDIS_HANDLE Pool;
+static NDIS_HANDLE SendTimer;
+static PMDL FrameMdl;
+static UCHAR Frame[64] = { 0x02, 0x4c, 0x41, 0x42, 0x00, 0x02, 0x02, 0x4c, 0x41, 0x42, 0x00, 0x01, 0x88, 0xb5, 0, 0, 0, 7 };
+static VOID SendNow(PVOID s, PVOID c, PVOID a, PVOID b)
+{
+    NET_BUFFER_LIST_POOL_PARAMETERS pp;
+    PNET_BUFFER_LIST nbl;
+    UNREFERENCED_PARAMETER(s); UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(a); UNREFERENCED_PARAMETER(b);
+    NdisZeroMemory(&pp, sizeof(pp));
+    pp.Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
+    pp.Header.Revision = NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1;
+    pp.Header.Size = NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1;
+    pp.fAllocateNetBuffer = TRUE;
+    pp.PoolTag = 'tsPL';
+    Pool = NdisAllocateNetBufferListPool(ProtocolHandle, &pp);
+    FrameMdl = NdisAllocateMdl(ProtocolHandle, Frame, sizeof(Frame));
+    nbl = NdisAllocateNetBufferAndNetBufferList(Pool, 0, 0, FrameMdl, 0, sizeof(Frame));
+    NdisSendNetBufferLists(BindingHandle, nbl, NDIS_DEFAULT_PORT_NUMBER, 0);
+}
+static VOID ArmSend(VOID)
+{
+    NDIS_TIMER_CHARACTERISTICS tc;
+    LARGE_INTEGER due;
+    NdisZeroMemory(&tc, sizeof(tc));
+    tc.Header.Type = NDIS_OBJECT_TYPE_TIMER_CHARACTERISTICS;
+    tc.Header.Revision = NDIS_TIMER_CHARACTERISTICS_REVISION_1;
+    tc.Header.Size = NDIS_SIZEOF_TIMER_CHARACTERISTICS_REVISION_1;
+    tc.AllocationTag = 'tmPT';
+    tc.TimerFunction = SendNow;
+    NdisAllocateTimerObject(DriverHandle, &tc, &SendTimer);
+    due.QuadPart = -10000;
+    NdisSetTimerObject(SendTimer, due, 0, NULL);
+}
+`;
+    const source = imDriver({ afterOpen: '', beforeClose: 'NdisFreeTimerObject(SendTimer);' })
+      .replace('static NDIS_STATUS AskForVirtualMiniport', `${sender}\nstatic NDIS_STATUS AskForVirtualMiniport`)
+      .replace('DbgPrint("net event %d", e->NetPnPEvent.NetEvent);', 'DbgPrint("net event %d", e->NetPnPEvent.NetEvent); if (e->NetPnPEvent.NetEvent == NetEventRestart) ArmSend();')
+      .replace(
+        'static VOID PtSendComplete(NDIS_HANDLE b, PNET_BUFFER_LIST n, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(f); }',
+        'static VOID PtSendComplete(NDIS_HANDLE b, PNET_BUFFER_LIST n, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(f); DbgPrint("send complete 0x%08x", NET_BUFFER_LIST_STATUS(n)); NdisFreeNetBufferList(n); NdisFreeMdl(FrameMdl); NdisFreeNetBufferListPool(Pool); }',
+      );
+    const run = await runDriverSource({ 'im.c': source }, { scenario: { steps: [{ step: 'load' }, { step: 'bind', start: 'never' }, { step: 'advance-time', ms: 10 }, { step: 'unbind' }, { step: 'unload' }] } });
+    expect(run.result.findings).toEqual([]);
+    expect(prints(run.events)).toContain('send complete 0x00000000');
+    const wire = run.events.filter((e): e is Extract<typeof e, { kind: 'wire.frame' }> => e.kind === 'wire.frame');
+    expect(wire.map((w) => [w.adapter, w.direction, w.length, w.head.slice(0, 28)])).toEqual([['lower0', 'tx', 64, '024c41420002024c4142000188b5']]);
+
+    // The violating variant: sending from the restart notification, while the binding is still Restarting.
+    const early = source.replace('if (e->NetPnPEvent.NetEvent == NetEventRestart) ArmSend();', 'if (e->NetPnPEvent.NetEvent == NetEventRestart) { ArmSend(); SendNow(NULL, NULL, NULL, NULL); }');
+    const bad = await runDriverSource({ 'im.c': early }, { scenario: { steps: [{ step: 'load' }, { step: 'bind', start: 'never' }, { step: 'advance-time', ms: 10 }, { step: 'unbind' }, { step: 'unload' }] } });
+    expect(bad.result.findings.map((f) => f.rule)[0]).toBe('BIND-STATE-IO');
+    expect(bad.result.findings[0]!.message).toContain('while it is Restarting');
+  });
 });

@@ -7,6 +7,7 @@ import type { Session } from '../session/session';
 import type { SourceSite } from '../session/source-site';
 import { addAdapterChecks, adapterOf, adapters, type Adapter } from './adapter';
 import { driverState } from './driver';
+import { protocolState } from './protocol';
 import { args, defineImports } from './imports';
 import { scenarioHooks } from './scenario-hooks';
 import { K } from './status';
@@ -141,7 +142,8 @@ function ownerOf(session: Session, handle: number, api: string): { adapter?: Ada
     return { adapter };
   }
   if (driverState(session).registrations.some((r) => r.handle === handle)) return {};
-  throw new BugCheck(0x7c, [0x21, handle, 0, 0], `${api}: NdisHandle ${hex(handle)} is neither a miniport adapter handle nor the miniport driver handle`, 'BAD-HANDLE', session.site());
+  if (protocolState(session).registrations.some((r) => r.handle === handle && !r.deregistered)) return {};
+  throw new BugCheck(0x7c, [0x21, handle, 0, 0], `${api}: NdisHandle ${hex(handle)} is neither a miniport adapter handle, the miniport driver handle, nor a protocol handle`, 'BAD-HANDLE', session.site());
 }
 
 /** Storage for an object: NDIS's for an adapter's object, charged to the driver otherwise. */
@@ -1108,3 +1110,41 @@ defineImports([
   },
 ]);
 
+
+// --- protocol edges: sends passed down a binding ------------------------------------------------------
+
+/**
+ * A protocol (or an intermediate driver's protocol edge) hands NBLs down a binding with
+ * NdisSendNetBufferLists: each must be live and held by the driver; from now on NDIS and the
+ * miniport below hold them until the send completes. Returns the chain and their frames.
+ */
+export function handDownForSend(session: Session, api: string, first: number): Array<{ nbl: number; frames: Uint8Array[] }> {
+  if (first === 0) session.labStop('NBL-OWNERSHIP', `${api}: NetBufferLists is NULL`);
+  const state = nblState(session);
+  const chain = walkChain(session, api, first);
+  const out: Array<{ nbl: number; frames: Uint8Array[] }> = [];
+  for (const nbl of chain) {
+    const record = state.nbls.get(nbl);
+    if (!record || !record.live || record.holder !== 'driver') {
+      ownershipStop(session, api, nbl, record, 'a driver sends only NBLs it owns: its own, or ones NDIS gave it to send');
+    }
+    const frames: Uint8Array[] = [];
+    for (let nb = session.memory.u32(nbl + NBL_FIRST_NB), guard = 0; nb !== 0 && guard < 4096; nb = session.memory.u32(nb + NB_NEXT), guard++) {
+      frames.push(readNb(session, nb, 0, session.memory.u32(nb + NB_DATA_LENGTH)));
+    }
+    out.push({ nbl, frames });
+  }
+  for (const { nbl } of out) state.nbls.get(nbl)!.holder = 'ndis';
+  return out;
+}
+
+/** The miniport below completed the sends: the NBLs are the driver's again, chained in order, with their status. */
+export function handBackFromSend(session: Session, nbls: readonly number[], status: number): void {
+  const state = nblState(session);
+  nbls.forEach((nbl, i) => {
+    session.memory.setU32(nbl + NBL_NEXT, nbls[i + 1] ?? 0);
+    session.memory.setField('NET_BUFFER_LIST', nbl, 'Status', status);
+    const record = state.nbls.get(nbl);
+    if (record) record.holder = 'driver';
+  });
+}
