@@ -106,3 +106,37 @@ export function lifecycle(ms = 10) {
     steps: [{ step: 'load' }, { step: 'add-device' }, { step: 'restart' }, { step: 'advance-time', ms }, { step: 'pause' }, { step: 'halt' }, { step: 'unload' }],
   } as const;
 }
+
+/**
+ * C text of `static NDIS_STATUS RegisterProtocol(VOID)`: registers the protocol edge "PassThruLab"
+ * (NDIS 6.20) with the handlers PtBind, PtUnbind, PtOpenComplete, PtCloseComplete, PtPnP,
+ * PtOidComplete, PtStatus, PtReceive and PtSendComplete, which the test defines, and ProtocolHandle.
+ * `extra` runs just before the registration (to add or remove a handler).
+ */
+export function registerProtocolFunction(extra = ''): string {
+  return `
+static NDIS_STATUS RegisterProtocol(VOID)
+{
+    NDIS_PROTOCOL_DRIVER_CHARACTERISTICS pc;
+    NDIS_STRING name = NDIS_STRING_CONST("PassThruLab");
+    NdisZeroMemory(&pc, sizeof(pc));
+    pc.Header.Type = NDIS_OBJECT_TYPE_PROTOCOL_DRIVER_CHARACTERISTICS;
+    pc.Header.Revision = NDIS_PROTOCOL_DRIVER_CHARACTERISTICS_REVISION_1;
+    pc.Header.Size = NDIS_SIZEOF_PROTOCOL_DRIVER_CHARACTERISTICS_REVISION_1;
+    pc.MajorNdisVersion = 6;
+    pc.MinorNdisVersion = 20;
+    pc.Name = name;
+    pc.BindAdapterHandlerEx = PtBind;
+    pc.UnbindAdapterHandlerEx = PtUnbind;
+    pc.OpenAdapterCompleteHandlerEx = PtOpenComplete;
+    pc.CloseAdapterCompleteHandlerEx = PtCloseComplete;
+    pc.NetPnPEventHandler = PtPnP;
+    pc.OidRequestCompleteHandler = PtOidComplete;
+    pc.StatusHandlerEx = PtStatus;
+    pc.ReceiveNetBufferListsHandler = PtReceive;
+    pc.SendNetBufferListsCompleteHandler = PtSendComplete;
+    ${extra}
+    return NdisRegisterProtocolDriver(NULL, &pc, &ProtocolHandle);
+}
+`;
+}

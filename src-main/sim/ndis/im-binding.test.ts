@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { lineOf, runDriverSource } from '../../engine/session/testing';
 import { IM_START_INSIDE, IM_START_LATER, IM_START_NEVER, IM_UNBIND_BEFORE_START } from '../../../src-shared/contract/built-in-scenarios';
 import type { ScenarioInput } from '../../../src-shared/contract/scenario';
-import { miniport } from './family-test-driver';
+import { miniport, registerProtocolFunction } from './family-test-driver';
 
 /**
  * Virtual miniports of an intermediate driver, brought up from its bind to a lower adapter:
@@ -84,29 +84,7 @@ static VOID PtStatus(NDIS_HANDLE b, PNDIS_STATUS_INDICATION s) { UNREFERENCED_PA
 static VOID PtReceive(NDIS_HANDLE b, PNET_BUFFER_LIST n, NDIS_PORT_NUMBER p, ULONG c, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(p); UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(f); }
 static VOID PtSendComplete(NDIS_HANDLE b, PNET_BUFFER_LIST n, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(f); }
 
-static NDIS_STATUS RegisterProtocol(VOID)
-{
-    NDIS_PROTOCOL_DRIVER_CHARACTERISTICS pc;
-    NDIS_STRING name = NDIS_STRING_CONST("PassThruLab");
-    NdisZeroMemory(&pc, sizeof(pc));
-    pc.Header.Type = NDIS_OBJECT_TYPE_PROTOCOL_DRIVER_CHARACTERISTICS;
-    pc.Header.Revision = NDIS_PROTOCOL_DRIVER_CHARACTERISTICS_REVISION_1;
-    pc.Header.Size = NDIS_SIZEOF_PROTOCOL_DRIVER_CHARACTERISTICS_REVISION_1;
-    pc.MajorNdisVersion = 6;
-    pc.MinorNdisVersion = 20;
-    pc.Name = name;
-    pc.BindAdapterHandlerEx = PtBind;
-    pc.UnbindAdapterHandlerEx = PtUnbind;
-    pc.OpenAdapterCompleteHandlerEx = PtOpenComplete;
-    pc.CloseAdapterCompleteHandlerEx = PtCloseComplete;
-    pc.NetPnPEventHandler = PtPnP;
-    pc.OidRequestCompleteHandler = PtOidComplete;
-    pc.StatusHandlerEx = PtStatus;
-    pc.ReceiveNetBufferListsHandler = PtReceive;
-    pc.SendNetBufferListsCompleteHandler = PtSendComplete;
-    return NdisRegisterProtocolDriver(NULL, &pc, &ProtocolHandle);
-}
-`;
+${registerProtocolFunction()}`;
   return miniport({
     globals: protocol,
     init: `VirtualHandle = Adapter.Handle;

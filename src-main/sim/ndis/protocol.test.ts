@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 // eslint-disable-next-line no-restricted-imports -- tests build C drivers with the engine's toolchain
 import { lineOf, runDriverSource } from '../../engine/session/testing';
-import { miniport } from './family-test-driver';
+import { miniport, registerProtocolFunction } from './family-test-driver';
 
 /**
  * The protocol edge of intermediate drivers: NdisRegisterProtocolDriver (ProtocolSetOptions inside
@@ -24,31 +24,7 @@ static VOID PtReceive(NDIS_HANDLE b, PNET_BUFFER_LIST n, NDIS_PORT_NUMBER p, ULO
 static VOID PtSendComplete(NDIS_HANDLE b, PNET_BUFFER_LIST n, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(f); }
 static NDIS_STATUS PtSetOptions(NDIS_HANDLE h, NDIS_HANDLE c) { UNREFERENCED_PARAMETER(h); UNREFERENCED_PARAMETER(c); SetOptionsCalls++; DbgPrint("protocol set options"); return NDIS_STATUS_SUCCESS; }
 
-static NDIS_STATUS RegisterProtocol(VOID)
-{
-    NDIS_PROTOCOL_DRIVER_CHARACTERISTICS pc;
-    NDIS_STRING name = NDIS_STRING_CONST("PassThruLab");
-    NdisZeroMemory(&pc, sizeof(pc));
-    pc.Header.Type = NDIS_OBJECT_TYPE_PROTOCOL_DRIVER_CHARACTERISTICS;
-    pc.Header.Revision = NDIS_PROTOCOL_DRIVER_CHARACTERISTICS_REVISION_1;
-    pc.Header.Size = NDIS_SIZEOF_PROTOCOL_DRIVER_CHARACTERISTICS_REVISION_1;
-    pc.MajorNdisVersion = 6;
-    pc.MinorNdisVersion = 20;
-    pc.Name = name;
-    pc.SetOptionsHandler = PtSetOptions;
-    pc.BindAdapterHandlerEx = PtBind;
-    pc.UnbindAdapterHandlerEx = PtUnbind;
-    pc.OpenAdapterCompleteHandlerEx = PtOpenComplete;
-    pc.CloseAdapterCompleteHandlerEx = PtCloseComplete;
-    pc.NetPnPEventHandler = PtPnP;
-    pc.OidRequestCompleteHandler = PtOidComplete;
-    pc.StatusHandlerEx = PtStatus;
-    pc.ReceiveNetBufferListsHandler = PtReceive;
-    pc.SendNetBufferListsCompleteHandler = PtSendComplete;
-    MISSING_HANDLER
-    return NdisRegisterProtocolDriver(NULL, &pc, &ProtocolHandle);
-}
-`;
+${registerProtocolFunction('pc.SetOptionsHandler = PtSetOptions;\n    MISSING_HANDLER')}`;
 
 /** An IM driver: the family miniport with NDIS_INTERMEDIATE_DRIVER, plus the protocol edge. */
 function imDriver(options: { associate?: boolean; deregisterAtUnload?: boolean; failAfterRegistering?: boolean; missingHandler?: boolean; init?: string } = {}): string {
