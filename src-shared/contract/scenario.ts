@@ -78,6 +78,8 @@ export const ScenarioStep = z.discriminatedUnion('step', [
     intervalUs: z.number().min(0).max(60_000_000).default(100),
     /** 'station': the NIC's own address (RAL0/RAH0); 'broadcast'; or a MAC address. */
     dest: z.union([z.enum(['station', 'broadcast']), MacAddress]).default('station'),
+    /** Instead of an adapter's NIC: frames arrive at this lower adapter and NDIS indicates them to the bound protocol. */
+    lower: z.string().min(1).max(64).optional(),
   }).strict(),
   /** A hardware fault of the adapter's device happens now. */
   z.object({ step: z.literal('hw-fault'), ...adapter, fault: HardwareFault }).strict(),

@@ -5,7 +5,7 @@ import { siteFields, type Session } from '../session/session';
 import { adapterOf, haltAdapter, initializeAdapter, pauseAdapter, writeHeader, type Adapter } from './adapter';
 import { driverState, hexStatus, type MiniportRegistration } from './driver';
 import { args, defineImports } from './imports';
-import { handBackFromSend, handDownForSend } from './nbl';
+import { buildLowerReceiveNbls, handBackFromSend, handDownForSend, heldLowerReceives, returnLowerReceives } from './nbl';
 import { protocolState, type ProtocolRegistration } from './protocol';
 import { base64, headHex } from './wire';
 import { isSuccess, K } from './status';
@@ -47,6 +47,10 @@ interface Binding {
   start: DeviceStart;
   startAfterMs: number;
   params: number;
+  /** Receive NBLs NDIS indicated on this binding (live until returned). */
+  received: Set<number>;
+  /** Frames the lower adapter received so far (numbered in each frame after the header, like the LabNIC wire). */
+  nextSequence: number;
 }
 
 interface DeviceInstance {
@@ -156,6 +160,8 @@ export function bindProtocol(session: Session, lower: string, start: DeviceStart
     start,
     startAfterMs,
     params: 0,
+    received: new Set(),
+    nextSequence: 1,
   };
   s.bindings.push(binding);
   const { params, strings } = bindParameters(session, binding, s.bindings.length - 1);
@@ -202,6 +208,11 @@ export function unbindProtocol(session: Session, lower: string): void {
   if (binding.state === 'Running') {
     transition(session, binding, 'Pausing');
     netPnPEvent(session, binding, K.NetEventPause);
+    // A pause completes only once the protocol has returned what it was indicated.
+    const held = heldLowerReceives(session, binding.received);
+    if (held > 0) {
+      session.violation('BIND-STATE-IO', `the binding over ${lower} finished pausing with ${held} received NBL(s) never returned: a protocol returns receives promptly (NdisReturnNetBufferLists), and a pause completes only when they are back`);
+    }
     transition(session, binding, 'Paused');
   }
   transition(session, binding, 'Closing');
@@ -223,6 +234,45 @@ export function unbindProtocol(session: Session, lower: string): void {
     }
   }
   transition(session, binding, 'Unbound');
+}
+
+/**
+ * `inject-frame` with `lower`: frames arrive at the lower adapter and NDIS indicates them to the
+ * bound protocol (ProtocolReceiveNetBufferLists at DISPATCH_LEVEL), a burst at a time; a binding
+ * that is not Running gets nothing (NDIS drops them).
+ */
+export function injectToBinding(session: Session, lower: string, options: { count: number; bytes: number; burst: number; intervalUs: number }): void {
+  const binding = store(session).bindings.find((b) => b.lower === lower && b.state !== 'Unbound');
+  if (!binding) throw new Error(`the protocol is not bound to ${lower}: bind it first`);
+  let left = options.count;
+  const burst = (): void => {
+    const n = Math.min(options.burst, left);
+    left -= n;
+    if (binding.state === 'Running') {
+      const frames: Uint8Array[] = [];
+      for (let i = 0; i < n; i++) {
+        const frame = new Uint8Array(options.bytes);
+        frame.set([...LOWER_MAC, 0x02, 0x4c, 0x41, 0x42, 0x00, 0x02, 0x88, 0xb5]);
+        const seq = binding.nextSequence++;
+        frame.set([(seq >>> 24) & 0xff, (seq >>> 16) & 0xff, (seq >>> 8) & 0xff, seq & 0xff], 14);
+        for (let b = 18; b < frame.length; b++) frame[b] = session.kernel.rng.nextU32() & 0xff;
+        if (session.tracing) session.emit({ kind: 'wire.frame', adapter: lower, direction: 'rx', length: frame.length, head: headHex(frame), data: base64(frame) });
+        frames.push(frame);
+      }
+      const chain = buildLowerReceiveNbls(session, frames);
+      for (const nbl of chain) binding.received.add(nbl);
+      session.emit({ kind: 'nbl', op: 'indicate', adapter: lower, count: chain.length, detail: `to ${binding.protocol.name}` });
+      session.kernel.queueDpc({
+        label: `ProtocolReceiveNetBufferLists(${lower})`,
+        run: () => {
+          session.callDriver('ProtocolReceiveNetBufferLists', binding.protocol.handlers.receiveNetBufferLists, [binding.bindingContext, chain[0]!, K.NDIS_DEFAULT_PORT_NUMBER, chain.length, K.NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL], DISPATCH_LEVEL);
+        },
+      });
+      session.kernel.runReady();
+    }
+    if (left > 0) session.kernel.scheduler.at(session.now + Math.round(options.intervalUs * 10), { label: `${lower}: frames arrive`, run: burst });
+  };
+  burst();
 }
 
 export function bindingStateOf(session: Session, lower: string): BindingState | undefined {
@@ -332,6 +382,19 @@ defineImports([
             },
           }),
       });
+    },
+  },
+  {
+    name: 'NdisReturnNetBufferLists',
+    args: args('NdisBindingHandle:handle', 'NetBufferLists:ptr', 'ReturnFlags:hex'),
+    result: 'void',
+    maxIrql: DISPATCH_LEVEL,
+    impl(session, [handle, first]) {
+      const binding = store(session).bindings.find((b) => b.bindingHandle === handle && b.opened);
+      if (!binding) return session.labStop('BAD-HANDLE', `NdisReturnNetBufferLists(${hex(handle!)}): not a binding handle from NdisOpenAdapterEx`);
+      const returned = returnLowerReceives(session, 'NdisReturnNetBufferLists', first!);
+      for (const nbl of returned) binding.received.delete(nbl);
+      session.emit({ kind: 'nbl', op: 'return', adapter: binding.lower, count: returned.length, ...siteFields(session.site()) });
     },
   },
   {

@@ -253,4 +253,21 @@ static VOID ArmSend(VOID)
     expect(bad.result.findings.map((f) => f.rule)[0]).toBe('BIND-STATE-IO');
     expect(bad.result.findings[0]!.message).toContain('while it is Restarting');
   });
+
+  it('frames arriving at the lower adapter reach ProtocolReceiveNetBufferLists at DISPATCH_LEVEL; NdisReturnNetBufferLists gives them back (and a pause with receives still held is BIND-STATE-IO)', async () => {
+    const receiving = (returnThem: boolean) =>
+      imDriver({ afterOpen: '' }).replace(
+        'static VOID PtReceive(NDIS_HANDLE b, PNET_BUFFER_LIST n, NDIS_PORT_NUMBER p, ULONG c, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(p); UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(f); }',
+        `static VOID PtReceive(NDIS_HANDLE b, PNET_BUFFER_LIST n, NDIS_PORT_NUMBER p, ULONG c, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(p);
+    DbgPrint("receive %u at IRQL %d, flags 0x%x, %u bytes", c, KeGetCurrentIrql(), f, NET_BUFFER_DATA_LENGTH(NET_BUFFER_LIST_FIRST_NB(n)));
+    ${returnThem ? 'NdisReturnNetBufferLists(BindingHandle, n, NDIS_RETURN_FLAGS_DISPATCH_LEVEL);' : '/* KEEP */'} }`,
+      );
+    const scenario = { steps: [{ step: 'load' }, { step: 'bind', start: 'never' }, { step: 'inject-frame', lower: 'lower0', count: 6, burst: 3, bytes: 100 }, { step: 'advance-time', ms: 5 }, { step: 'unbind' }, { step: 'unload' }] } as const;
+    const good = await runDriverSource({ 'im.c': receiving(true) }, { scenario });
+    expect(good.result.findings).toEqual([]);
+    expect(prints(good.events).filter((t) => t.startsWith('receive'))).toEqual(['receive 3 at IRQL 2, flags 0x1, 100 bytes', 'receive 3 at IRQL 2, flags 0x1, 100 bytes']);
+    const bad = await runDriverSource({ 'im.c': receiving(false) }, { scenario });
+    expect(bad.result.findings.map((f) => f.rule)).toEqual(['BIND-STATE-IO']);
+    expect(bad.result.findings[0]!.message).toContain('6 received NBL(s) never returned');
+  });
 });

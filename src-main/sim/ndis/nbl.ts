@@ -42,7 +42,8 @@ const MAX_CHAIN = 1_000_000;
 /** Chain length from which walkChain keeps a set of the NBLs seen, to name a loop. */
 const LOOP_CHECK_AFTER = 256;
 
-type Origin = 'driver' | 'ndis-send';
+/** Who made the NBL: the driver, NDIS for a send from above, or NDIS for a receive from a lower adapter. */
+type Origin = 'driver' | 'ndis-send' | 'lower-receive';
 
 interface PoolRecord {
   handle: number;
@@ -556,8 +557,8 @@ function indicateReceive(session: Session, handle: number, first: number, count:
   const records: NblRecord[] = [];
   for (const nbl of chain) {
     const record = state.nbls.get(nbl);
-    if (!record || !record.live || record.origin !== 'driver' || record.holder !== 'driver') {
-      ownershipStop(session, api, nbl, record, 'a miniport indicates only NBLs it allocated from its own pools and currently owns');
+    if (!record || !record.live || (record.origin !== 'driver' && record.origin !== 'lower-receive') || record.holder !== 'driver') {
+      ownershipStop(session, api, nbl, record, 'a miniport indicates only NBLs it owns: its own, or (an intermediate driver) ones received from the adapter below it');
     }
     if (session.memory.u32(nbl + NBL_FIRST_NB) === 0) session.labStop('NBL-EMPTY', `${api}: NBL ${hex(nbl)} has no NET_BUFFER (FirstNetBuffer is NULL)`);
     records.push(record);
@@ -1147,4 +1148,72 @@ export function handBackFromSend(session: Session, nbls: readonly number[], stat
     const record = state.nbls.get(nbl);
     if (record) record.holder = 'driver';
   });
+}
+
+// --- protocol edges: receives from the adapter below --------------------------------------------------
+
+/**
+ * NDIS builds receive NBLs for a frame that arrived at a lower adapter: NDIS-owned storage (NBL, NB,
+ * MDL, data); the protocol holds them from ProtocolReceiveNetBufferLists until NdisReturnNetBufferLists.
+ */
+export function buildLowerReceiveNbls(session: Session, frames: readonly Uint8Array[]): number[] {
+  const state = nblState(session);
+  const m = session.memory;
+  const api = 'ProtocolReceiveNetBufferLists';
+  const chain: number[] = [];
+  for (const frame of frames) {
+    const alloc = (size: number) => session.pool.allocate(size, TAG_SEND, api, 'ndis');
+    const data = alloc(frame.length);
+    const mdl = alloc(mdlSize(session, data, frame.length));
+    const nb = alloc(m.sizeOf('NET_BUFFER'));
+    const nbl = alloc(m.sizeOf('NET_BUFFER_LIST'));
+    if (!data || !mdl || !nb || !nbl) {
+      for (const a of [data, mdl, nb, nbl]) if (a) session.pool.release(a);
+      throw new Error('NDIS ran out of memory building receive NBLs (the driver still holds what it was given: return them with NdisReturnNetBufferLists)');
+    }
+    m.write(data, frame);
+    m.setField('MDL', mdl, 'Size', mdlSize(session, data, frame.length));
+    m.setField('MDL', mdl, 'MdlFlags', K.MDL_SOURCE_IS_NONPAGED_POOL | K.MDL_ALLOCATED_FIXED_SIZE);
+    m.setField('MDL', mdl, 'MappedSystemVa', data);
+    m.setField('MDL', mdl, 'StartVa', data & ~(PAGE_SIZE - 1));
+    m.setField('MDL', mdl, 'ByteOffset', data & (PAGE_SIZE - 1));
+    m.setField('MDL', mdl, 'ByteCount', frame.length);
+    initNb(session, nb, state.ndisPool, mdl, 0, frame.length);
+    m.setField('NET_BUFFER_LIST', nbl, 'FirstNetBuffer', nb);
+    m.setField('NET_BUFFER_LIST', nbl, 'NdisPoolHandle', state.ndisPool);
+    state.nbls.set(nbl, { address: nbl, origin: 'lower-receive', api, holder: 'driver', live: true, contexts: [], sendStorage: [data, mdl, nb, nbl] });
+    chain.push(nbl);
+  }
+  chain.forEach((nbl, i) => m.setU32(nbl + NBL_NEXT, chain[i + 1] ?? 0));
+  return chain;
+}
+
+/** NdisReturnNetBufferLists: the protocol gives receive NBLs back to NDIS, which frees them. Returns how many. */
+export function returnLowerReceives(session: Session, api: string, first: number): number[] {
+  if (first === 0) session.labStop('NBL-OWNERSHIP', `${api}: NetBufferLists is NULL`);
+  const state = nblState(session);
+  const chain = walkChain(session, api, first);
+  for (const nbl of chain) {
+    const record = state.nbls.get(nbl);
+    if (!record || !record.live || record.origin !== 'lower-receive' || record.holder !== 'driver') {
+      ownershipStop(session, api, nbl, record, 'a protocol returns only the NBLs NDIS indicated to its ProtocolReceiveNetBufferLists, each once, and only while it holds them');
+    }
+  }
+  for (const nbl of chain) {
+    const record = state.nbls.get(nbl)!;
+    record.live = false;
+    record.holder = 'ndis';
+    for (const a of record.sendStorage ?? []) session.pool.release(a);
+  }
+  return chain;
+}
+
+/** Receive NBLs from lower adapters the driver still holds (for the checks at pause and unbind). */
+export function heldLowerReceives(session: Session, among: ReadonlySet<number>): number {
+  let held = 0;
+  for (const nbl of among) {
+    const record = nblState(session).nbls.get(nbl);
+    if (record?.live && record.origin === 'lower-receive') held++;
+  }
+  return held;
 }

@@ -6,7 +6,7 @@ import { driverState, loadDriver, unloadDriver } from '../ndis/driver';
 import { createDevice } from '../hw/device';
 import { errorLogCount } from '../ndis/debug';
 import { emitHardwareSnapshots } from '../ndis/hardware';
-import { bindingStateOf, bindProtocol, startDeviceByName, unbindProtocol } from '../ndis/binding';
+import { bindingStateOf, bindProtocol, injectToBinding, startDeviceByName, unbindProtocol } from '../ndis/binding';
 import { applyHardwareFault, applyPowerOnFaults } from '../ndis/hw-faults';
 import { lastLinkState } from '../ndis/indication';
 import { surpriseRemove } from '../ndis/reset';
@@ -104,7 +104,8 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
           scenarioHooks.oid(session, pickAdapter(session, step.adapter), step.oid, step.request, step.data);
           break;
         case 'inject-frame':
-          injectFrames(session, pickAdapter(session, step.adapter), step);
+          if (step.lower !== undefined) injectToBinding(session, step.lower, step);
+          else injectFrames(session, pickAdapter(session, step.adapter), step);
           break;
         case 'hw-fault':
           applyHardwareFault(session, pickAdapter(session, step.adapter), step.fault);
