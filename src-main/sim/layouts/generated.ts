@@ -423,6 +423,30 @@ export const LAYOUTS: Layouts = {
       'Flags': { offset: 84, size: 4 },
     },
   },
+  DRIVER_OBJECT: {
+    size: 168,
+    align: 4,
+    fields: {
+      'Type': { offset: 0, size: 2 },
+      'Size': { offset: 2, size: 2 },
+      'DriverExtension': { offset: 24, size: 4 },
+      'DriverName.Length': { offset: 28, size: 2 },
+      'DriverName.MaximumLength': { offset: 30, size: 2 },
+      'DriverName.Buffer': { offset: 32, size: 4 },
+      'DriverUnload': { offset: 52, size: 4 },
+      'MajorFunction': { offset: 56, size: 112 },
+    },
+  },
+  DRIVER_EXTENSION: {
+    size: 20,
+    align: 4,
+    fields: {
+      'DriverObject': { offset: 0, size: 4 },
+      'ServiceKeyName.Length': { offset: 12, size: 2 },
+      'ServiceKeyName.MaximumLength': { offset: 14, size: 2 },
+      'ServiceKeyName.Buffer': { offset: 16, size: 4 },
+    },
+  },
   NET_DEVICE_PNP_EVENT: {
     size: 28,
     align: 4,

@@ -190,6 +190,8 @@ export const LAYOUT_SPEC = {
   ],
   NDIS_OPEN_PARAMETERS: [...HEADER, 'AdapterName', 'MediumArray', 'MediumArraySize', 'SelectedMediumIndex', 'FrameTypeArray', 'FrameTypeArraySize'],
   NET_PNP_EVENT_NOTIFICATION: [...HEADER, 'PortNumber', 'NetPnPEvent.NetEvent', 'NetPnPEvent.Buffer', 'NetPnPEvent.BufferLength', 'Flags'],
+  DRIVER_OBJECT: ['Type', 'Size', 'DriverExtension', 'DriverName.Length', 'DriverName.MaximumLength', 'DriverName.Buffer', 'DriverUnload', 'MajorFunction'],
+  DRIVER_EXTENSION: ['DriverObject', 'ServiceKeyName.Length', 'ServiceKeyName.MaximumLength', 'ServiceKeyName.Buffer'],
   NET_DEVICE_PNP_EVENT: [...HEADER, 'PortNumber', 'DevicePnPEvent', 'InformationBuffer', 'InformationBufferLength'],
   NDIS_LINK_STATE: [...HEADER, 'MediaConnectState', 'MediaDuplexState', 'XmitLinkSpeed', 'RcvLinkSpeed', 'PauseFunctions', 'AutoNegotiationFlags'],
   // config / nbl / oid / indication families

@@ -87,12 +87,42 @@ export function loadDriver(session: Session, serviceName: string): number {
   session.memory.setField('UNICODE_STRING', registryPath, 'Length', path.length * 2);
   session.memory.setField('UNICODE_STRING', registryPath, 'MaximumLength', path.length * 2 + 2);
   session.memory.setField('UNICODE_STRING', registryPath, 'Buffer', buffer);
-  state.driverObject = session.newHandle();
+  state.driverObject = driverObject(session, serviceName);
   state.registryPath = registryPath;
   setPhase(session, 'in-driver-entry');
   const status = session.kernel.atIrql(PASSIVE_LEVEL, () => session.callExport('DriverEntry', [state.driverObject, registryPath]));
   checkDriverEntryResult(session, status);
   return status;
+}
+
+/**
+ * The DRIVER_OBJECT the I/O manager creates for the driver, in the driver's memory (NDIS-owned):
+ * Type/Size, the name \Driver\<service>, a DRIVER_EXTENSION with the service key, and the
+ * fields a driver writes itself (DriverUnload, for a protocol driver).
+ */
+function driverObject(session: Session, serviceName: string): number {
+  const m = session.memory;
+  const size = m.sizeOf('DRIVER_OBJECT');
+  const extSize = m.sizeOf('DRIVER_EXTENSION');
+  const name = `\\Driver\\${serviceName}`;
+  const object = session.pool.allocate(size + extSize + (name.length + serviceName.length) * 2 + 4, 0x76697244 /* 'Driv' */, 'DriverEntry', 'ndis');
+  m.fill(object, size + extSize, 0);
+  const extension = object + size;
+  const nameBuffer = extension + extSize;
+  const keyBuffer = nameBuffer + name.length * 2 + 2;
+  m.writeUtf16(nameBuffer, name);
+  m.writeUtf16(keyBuffer, serviceName);
+  m.setField('DRIVER_OBJECT', object, 'Type', 4); // IO_TYPE_DRIVER
+  m.setField('DRIVER_OBJECT', object, 'Size', size);
+  m.setField('DRIVER_OBJECT', object, 'DriverExtension', extension);
+  m.setField('DRIVER_OBJECT', object, 'DriverName.Length', name.length * 2);
+  m.setField('DRIVER_OBJECT', object, 'DriverName.MaximumLength', name.length * 2);
+  m.setField('DRIVER_OBJECT', object, 'DriverName.Buffer', nameBuffer);
+  m.setField('DRIVER_EXTENSION', extension, 'DriverObject', object);
+  m.setField('DRIVER_EXTENSION', extension, 'ServiceKeyName.Length', serviceName.length * 2);
+  m.setField('DRIVER_EXTENSION', extension, 'ServiceKeyName.MaximumLength', serviceName.length * 2);
+  m.setField('DRIVER_EXTENSION', extension, 'ServiceKeyName.Buffer', keyBuffer);
+  return object;
 }
 
 function checkDriverEntryResult(session: Session, status: number): void {
@@ -124,10 +154,17 @@ function checkDriverEntryResult(session: Session, status: number): void {
 export function unloadDriver(session: Session): void {
   const state = driverState(session);
   const registration = state.registrations[0];
-  if (state.phase !== 'registered' || !registration) return;
+  if (state.phase !== 'registered') return;
+  // A miniport's unload is MiniportDriverUnload (NDIS owns DriverUnload); a protocol driver sets DriverObject->DriverUnload itself.
+  const driverUnload = registration ? 0 : session.memory.field('DRIVER_OBJECT', state.driverObject, 'DriverUnload');
+  if (!registration && driverUnload === 0) {
+    throw new Error('the driver cannot be unloaded: it registered no miniport and left DriverObject->DriverUnload NULL');
+  }
   setPhase(session, 'unloading');
-  if (registration.handlers.unload !== 0) {
+  if (registration && registration.handlers.unload !== 0) {
     session.callDriver('MiniportDriverUnload', registration.handlers.unload, [state.driverObject]);
+  } else if (driverUnload !== 0) {
+    session.callDriver('DriverUnload', driverUnload, [state.driverObject]);
   }
   const live = state.registrations.filter((r) => !r.deregistered);
   if (live.length > 0) {

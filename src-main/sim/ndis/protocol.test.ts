@@ -112,4 +112,44 @@ describe('intermediate drivers: the protocol edge', () => {
     const run = await runDriverSource({ 'im.c': source }, { scenario: { steps: [{ step: 'load' }, { step: 'add-device', registry: { IMMiniport: 1 } }, { step: 'unload' }] } });
     expect(run.result.findings.map((f) => [f.rule, f.line])).toEqual([['IM-NO-HW', lineOf(source, 'CLAIM')]]);
   });
+
+  it('a protocol driver (no miniport): DriverEntry registers its protocol and sets DriverObject->DriverUnload, which deregisters it; NDIS binds and unbinds it', async () => {
+    const source = `#define NDIS620 1
+#include <ndis.h>
+static NDIS_HANDLE ProtocolHandle;
+static NDIS_HANDLE BindingHandle;
+static UCHAR BindingContext[8];
+static NDIS_STATUS PtBind(NDIS_HANDLE d, NDIS_HANDLE bc, PNDIS_BIND_PARAMETERS p)
+{
+    NDIS_OPEN_PARAMETERS op; NDIS_MEDIUM media[1] = { NdisMedium802_3 }; UINT sel = 0;
+    UNREFERENCED_PARAMETER(d);
+    NdisZeroMemory(&op, sizeof(op));
+    op.Header.Type = NDIS_OBJECT_TYPE_OPEN_PARAMETERS; op.Header.Revision = NDIS_OPEN_PARAMETERS_REVISION_1; op.Header.Size = NDIS_SIZEOF_OPEN_PARAMETERS_REVISION_1;
+    op.AdapterName = p->AdapterName; op.MediumArray = media; op.MediumArraySize = 1; op.SelectedMediumIndex = &sel;
+    return NdisOpenAdapterEx(ProtocolHandle, BindingContext, &op, bc, &BindingHandle);
+}
+static NDIS_STATUS PtUnbind(NDIS_HANDLE u, NDIS_HANDLE b) { UNREFERENCED_PARAMETER(u); UNREFERENCED_PARAMETER(b); NdisCloseAdapterEx(BindingHandle); return NDIS_STATUS_SUCCESS; }
+static VOID PtOpenComplete(NDIS_HANDLE b, NDIS_STATUS s) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(s); }
+static VOID PtCloseComplete(NDIS_HANDLE b) { UNREFERENCED_PARAMETER(b); }
+static NDIS_STATUS PtPnP(NDIS_HANDLE b, PNET_PNP_EVENT_NOTIFICATION e) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(e); return NDIS_STATUS_SUCCESS; }
+static VOID PtOidComplete(NDIS_HANDLE b, PNDIS_OID_REQUEST r, NDIS_STATUS s) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(r); UNREFERENCED_PARAMETER(s); }
+static VOID PtStatus(NDIS_HANDLE b, PNDIS_STATUS_INDICATION s) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(s); }
+static VOID PtReceive(NDIS_HANDLE b, PNET_BUFFER_LIST n, NDIS_PORT_NUMBER p, ULONG c, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(p); UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(f); }
+static VOID PtSendComplete(NDIS_HANDLE b, PNET_BUFFER_LIST n, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(f); }
+${registerProtocolFunction()}
+static VOID PtUnload(PDRIVER_OBJECT DriverObject) { UNREFERENCED_PARAMETER(DriverObject); DbgPrint("protocol unload"); NdisDeregisterProtocolDriver(ProtocolHandle); }
+NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(RegistryPath);
+    DbgPrint("driver %wZ", &DriverObject->DriverName);
+    DriverObject->DriverUnload = PtUnload;
+    return RegisterProtocol();
+}
+`;
+    const run = await runDriverSource({ 'proto.c': source }, { scenario: { steps: [{ step: 'load' }, { step: 'bind' }, { step: 'expect-binding', state: 'Running' }, { step: 'unbind' }, { step: 'unload' }] } });
+    expect(run.result.findings).toEqual([]);
+    expect(run.result.result).toBe('clean');
+    expect(prints(run.events)).toEqual(['driver \\Driver\\TestDriver', 'protocol unload']);
+    expect(run.result.driver).toEqual({ loaded: true, unloaded: true });
+  });
 });
