@@ -3,6 +3,7 @@ import { TICKS_PER_MILLISECOND } from '../kernel/clock';
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from '../kernel/irql';
 import { siteFields, type Session } from '../session/session';
 import { adapterOf, haltAdapter, initializeAdapter, pauseAdapter, writeHeader, type Adapter } from './adapter';
+import { oidName } from './oid';
 import { driverState, hexStatus, type MiniportRegistration } from './driver';
 import { args, defineImports } from './imports';
 import { buildLowerReceiveNbls, handBackFromSend, handDownForSend, heldLowerReceives, returnLowerReceives } from './nbl';
@@ -49,6 +50,9 @@ interface Binding {
   params: number;
   /** Receive NBLs NDIS indicated on this binding (live until returned). */
   received: Set<number>;
+  /** What the protocol set on the lower adapter (packet filter, lookahead). */
+  packetFilter: number;
+  lookahead: number;
   /** Frames the lower adapter received so far (numbered in each frame after the header, like the LabNIC wire). */
   nextSequence: number;
 }
@@ -161,6 +165,8 @@ export function bindProtocol(session: Session, lower: string, start: DeviceStart
     startAfterMs,
     params: 0,
     received: new Set(),
+    packetFilter: 0,
+    lookahead: 1500,
     nextSequence: 1,
   };
   s.bindings.push(binding);
@@ -306,6 +312,85 @@ function sessionAdapters(session: Session): Adapter[] {
   return [...session.state<Map<number, Adapter>>('adapters', () => new Map()).values()];
 }
 
+/** The lower adapter answers a protocol's OID request at once (the built-in miniport below completes synchronously). */
+function lowerOid(session: Session, binding: Binding, request: number): number {
+  const m = session.memory;
+  const f = (name: Parameters<typeof m.field<'NDIS_OID_REQUEST'>>[2]) => m.field('NDIS_OID_REQUEST', request, name);
+  const type = f('RequestType');
+  const mac = Uint8Array.from(LOWER_MAC);
+  if (type === K.NdisRequestQueryInformation) {
+    const oid = f('DATA.QUERY_INFORMATION.Oid');
+    const buffer = f('DATA.QUERY_INFORMATION.InformationBuffer');
+    const length = f('DATA.QUERY_INFORMATION.InformationBufferLength');
+    const answer = (bytes: Uint8Array): number => {
+      m.setField('NDIS_OID_REQUEST', request, 'DATA.QUERY_INFORMATION.BytesNeeded', bytes.length);
+      if (length < bytes.length || buffer === 0) {
+        m.setField('NDIS_OID_REQUEST', request, 'DATA.QUERY_INFORMATION.BytesWritten', 0);
+        return K.NDIS_STATUS_BUFFER_TOO_SHORT;
+      }
+      m.write(buffer, bytes);
+      m.setField('NDIS_OID_REQUEST', request, 'DATA.QUERY_INFORMATION.BytesWritten', bytes.length);
+      return K.NDIS_STATUS_SUCCESS;
+    };
+    const u32 = (v: number) => Uint8Array.from([v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff]);
+    let status: number;
+    switch (oid) {
+      case K.OID_GEN_MAXIMUM_FRAME_SIZE:
+        status = answer(u32(1500));
+        break;
+      case K.OID_GEN_LINK_SPEED:
+        status = answer(u32(10_000_000)); // in 100 b/s units: 1 Gb/s
+        break;
+      case K.OID_GEN_MEDIA_CONNECT_STATUS:
+        status = answer(u32(0)); // NdisMediaStateConnected
+        break;
+      case K.OID_802_3_PERMANENT_ADDRESS:
+      case K.OID_802_3_CURRENT_ADDRESS:
+        status = answer(mac);
+        break;
+      case K.OID_GEN_CURRENT_PACKET_FILTER:
+        status = answer(u32(binding.packetFilter));
+        break;
+      case K.OID_GEN_CURRENT_LOOKAHEAD:
+        status = answer(u32(binding.lookahead));
+        break;
+      default:
+        status = K.NDIS_STATUS_NOT_SUPPORTED;
+    }
+    session.emit({ kind: 'oid.complete', adapter: binding.lower, oid: oidName(oid), status: hexStatus(status), mode: 'sync', bytes: status === K.NDIS_STATUS_SUCCESS ? f('DATA.QUERY_INFORMATION.BytesWritten') : 0 });
+    return status;
+  }
+  if (type === K.NdisRequestSetInformation) {
+    const oid = f('DATA.SET_INFORMATION.Oid');
+    const buffer = f('DATA.SET_INFORMATION.InformationBuffer');
+    const length = f('DATA.SET_INFORMATION.InformationBufferLength');
+    let status: number = K.NDIS_STATUS_SUCCESS;
+    const need = (n: number): boolean => {
+      if (length >= n && buffer !== 0) return true;
+      m.setField('NDIS_OID_REQUEST', request, 'DATA.SET_INFORMATION.BytesNeeded', n);
+      status = K.NDIS_STATUS_INVALID_LENGTH;
+      return false;
+    };
+    switch (oid) {
+      case K.OID_GEN_CURRENT_PACKET_FILTER:
+        if (need(4)) binding.packetFilter = m.u32(buffer);
+        break;
+      case K.OID_GEN_CURRENT_LOOKAHEAD:
+        if (need(4)) binding.lookahead = m.u32(buffer);
+        break;
+      case K.OID_802_3_MULTICAST_LIST:
+        if (length % 6 !== 0) status = K.NDIS_STATUS_INVALID_LENGTH;
+        break;
+      default:
+        status = K.NDIS_STATUS_NOT_SUPPORTED;
+    }
+    if (status === K.NDIS_STATUS_SUCCESS) m.setField('NDIS_OID_REQUEST', request, 'DATA.SET_INFORMATION.BytesRead', length);
+    session.emit({ kind: 'oid.complete', adapter: binding.lower, oid: oidName(oid), status: hexStatus(status), mode: 'sync', bytes: status === K.NDIS_STATUS_SUCCESS ? length : 0 });
+    return status;
+  }
+  return K.NDIS_STATUS_NOT_SUPPORTED;
+}
+
 function bindingInCallback(session: Session, bindContext?: number): Binding | undefined {
   if (!session.inCallback('ProtocolBindAdapterEx')) return undefined;
   const opening = store(session).bindings.filter((b) => b.state === 'Opening');
@@ -395,6 +480,21 @@ defineImports([
       const returned = returnLowerReceives(session, 'NdisReturnNetBufferLists', first!);
       for (const nbl of returned) binding.received.delete(nbl);
       session.emit({ kind: 'nbl', op: 'return', adapter: binding.lower, count: returned.length, ...siteFields(session.site()) });
+    },
+  },
+  {
+    name: 'NdisOidRequest',
+    args: args('NdisBindingHandle:handle', 'OidRequest:ptr'),
+    result: 'status',
+    maxIrql: DISPATCH_LEVEL,
+    impl(session, [handle, request]) {
+      const binding = store(session).bindings.find((b) => b.bindingHandle === handle && b.opened);
+      if (!binding) return session.labStop('BAD-HANDLE', `NdisOidRequest(${hex(handle!)}): not a binding handle from NdisOpenAdapterEx`);
+      if (binding.closed || binding.state === 'Unbound') {
+        session.violation('BIND-STATE-IO', `NdisOidRequest on the binding over ${binding.lower} after it was closed: OID requests need an open binding`);
+        return K.NDIS_STATUS_CLOSING;
+      }
+      return lowerOid(session, binding, request!);
     },
   },
   {

@@ -270,4 +270,31 @@ static VOID ArmSend(VOID)
     expect(bad.result.findings.map((f) => f.rule)).toEqual(['BIND-STATE-IO']);
     expect(bad.result.findings[0]!.message).toContain('6 received NBL(s) never returned');
   });
+
+  it('NdisOidRequest over the binding: the lower adapter answers queries (BUFFER_TOO_SHORT with BytesNeeded) and takes sets', async () => {
+    const oids = `{
+        NDIS_OID_REQUEST r; UCHAR mac[6]; ULONG filter = NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_BROADCAST; NDIS_STATUS s;
+        NdisZeroMemory(&r, sizeof(r));
+        r.Header.Type = NDIS_OBJECT_TYPE_OID_REQUEST; r.Header.Revision = NDIS_OID_REQUEST_REVISION_1; r.Header.Size = NDIS_SIZEOF_OID_REQUEST_REVISION_1;
+        r.RequestType = NdisRequestQueryInformation;
+        r.DATA.QUERY_INFORMATION.Oid = OID_802_3_CURRENT_ADDRESS;
+        r.DATA.QUERY_INFORMATION.InformationBuffer = mac;
+        r.DATA.QUERY_INFORMATION.InformationBufferLength = 2;
+        s = NdisOidRequest(BindingHandle, &r);
+        DbgPrint("short: 0x%08x needs %u", s, r.DATA.QUERY_INFORMATION.BytesNeeded);
+        r.DATA.QUERY_INFORMATION.InformationBufferLength = sizeof(mac);
+        s = NdisOidRequest(BindingHandle, &r);
+        DbgPrint("address: 0x%08x %02x:%02x (%u bytes)", s, mac[0], mac[5], r.DATA.QUERY_INFORMATION.BytesWritten);
+        NdisZeroMemory(&r, sizeof(r));
+        r.Header.Type = NDIS_OBJECT_TYPE_OID_REQUEST; r.Header.Revision = NDIS_OID_REQUEST_REVISION_1; r.Header.Size = NDIS_SIZEOF_OID_REQUEST_REVISION_1;
+        r.RequestType = NdisRequestSetInformation;
+        r.DATA.SET_INFORMATION.Oid = OID_GEN_CURRENT_PACKET_FILTER;
+        r.DATA.SET_INFORMATION.InformationBuffer = &filter;
+        r.DATA.SET_INFORMATION.InformationBufferLength = sizeof(filter);
+        DbgPrint("filter: 0x%08x", NdisOidRequest(BindingHandle, &r));
+    }`;
+    const run = await runDriverSource({ 'im.c': imDriver({ afterOpen: oids }) }, { scenario: scenario('never') });
+    expect(run.result.findings).toEqual([]);
+    expect(prints(run.events).filter((t) => /^(short|address|filter)/.test(t))).toEqual(['short: 0xc0010016 needs 6', 'address: 0x00000000 02:01 (6 bytes)', 'filter: 0x00000000']);
+  });
 });
