@@ -102,7 +102,8 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   }
   if (parsed.values.pcap && parsed.values['no-trace']) throw new UsageError('--pcap needs the frames that tracing records: drop --no-trace');
   const { root, files } = readProjectFiles(target);
-  const scenario = applyBench(loadScenario(parsed.values.scenario), readBench(root));
+  const bench = readBench(root);
+  const scenario = applyBench(loadScenario(parsed.values.scenario ?? bench?.scenario), bench);
   const project = ProjectFiles.safeParse(files);
   if (!project.success) throw new UsageError(`not a buildable project: ${project.error.issues.map((i) => i.message).join('; ')}`);
   const driverName = path.basename(path.resolve(target)).replace(/\.c$/, '');

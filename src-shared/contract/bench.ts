@@ -12,6 +12,8 @@ export const BenchConfig = z
     device: z.string().min(1).max(64).optional(),
     /** Registry values of every device instance, under the scenario's own. */
     registry: RegistryValues.optional(),
+    /** The built-in scenario a run uses when none is chosen (an IM driver: 'im-start-inside'). */
+    scenario: z.string().min(1).max(64).optional(),
   })
   .strict();
 export type BenchConfig = z.infer<typeof BenchConfig>;

@@ -2,13 +2,13 @@ import { hex } from '../kernel/bugcheck';
 import { TICKS_PER_MILLISECOND } from '../kernel/clock';
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from '../kernel/irql';
 import { siteFields, type Session } from '../session/session';
-import { adapterOf, haltAdapter, initializeAdapter, pauseAdapter, writeHeader, type Adapter } from './adapter';
+import { adapterOf, addAdapterChecks, haltAdapter, initializeAdapter, pauseAdapter, writeHeader, type Adapter } from './adapter';
 import { oidName } from './oid';
 import { driverState, hexStatus, type MiniportRegistration } from './driver';
 import { args, defineImports } from './imports';
 import { buildLowerReceiveNbls, handBackFromSend, handDownForSend, heldLowerReceives, returnLowerReceives } from './nbl';
 import { protocolState, type ProtocolRegistration } from './protocol';
-import { base64, headHex } from './wire';
+import { base64, headHex, PARTNER_MAC } from './wire';
 import { isSuccess, K } from './status';
 
 /**
@@ -50,6 +50,8 @@ interface Binding {
   params: number;
   /** Receive NBLs NDIS indicated on this binding (live until returned). */
   received: Set<number>;
+  /** The lower adapter's station address (NDIS_BIND_PARAMETERS.CurrentMacAddress). */
+  mac: Uint8Array;
   /** What the protocol set on the lower adapter (packet filter, lookahead). */
   packetFilter: number;
   lookahead: number;
@@ -71,6 +73,14 @@ interface BindingStateStore {
   bindings: Binding[];
   instances: DeviceInstance[];
 }
+
+addAdapterChecks({
+  // NDIS halted a virtual miniport itself (a halt step, a removal): the device instance is gone,
+  // and the driver has nothing left to de-initialize.
+  afterHalt(session, adapter) {
+    for (const instance of store(session).instances) if (instance.adapter === adapter && instance.state === 'initialized') instance.state = 'deinitialized';
+  },
+});
 
 function store(session: Session): BindingStateStore {
   return session.state<BindingStateStore>('binding', () => ({ bindings: [], instances: [] }));
@@ -117,7 +127,8 @@ function bindParameters(session: Session, binding: Binding, index: number): { pa
   set('SupportedPacketFilters', 0x2f);
   set('MaxMulticastListSize', 32);
   set('MacAddressLength', 6);
-  m.write(params + m.offsetOf('NDIS_BIND_PARAMETERS', 'CurrentMacAddress'), Uint8Array.from([...LOWER_MAC.slice(0, 5), (LOWER_MAC[5]! + index) & 0xff]));
+  binding.mac = Uint8Array.from([...LOWER_MAC.slice(0, 5), (LOWER_MAC[5]! + index) & 0xff]);
+  m.write(params + m.offsetOf('NDIS_BIND_PARAMETERS', 'CurrentMacAddress'), binding.mac);
   set('PhysicalMediumType', 0); // NdisPhysicalMediumUnspecified
   set('BoundIfIndex', 100 + index);
   set('LowestIfIndex', 100 + index);
@@ -165,6 +176,7 @@ export function bindProtocol(session: Session, lower: string, start: DeviceStart
     startAfterMs,
     params: 0,
     received: new Set(),
+    mac: Uint8Array.from(LOWER_MAC),
     packetFilter: 0,
     lookahead: 1500,
     nextSequence: 1,
@@ -247,7 +259,7 @@ export function unbindProtocol(session: Session, lower: string): void {
  * bound protocol (ProtocolReceiveNetBufferLists at DISPATCH_LEVEL), a burst at a time; a binding
  * that is not Running gets nothing (NDIS drops them).
  */
-export function injectToBinding(session: Session, lower: string, options: { count: number; bytes: number; burst: number; intervalUs: number }): void {
+export function injectToBinding(session: Session, lower: string, options: { count: number; bytes: number; burst: number; intervalUs: number; dest: string }): void {
   const binding = store(session).bindings.find((b) => b.lower === lower && b.state !== 'Unbound');
   if (!binding) throw new Error(`the protocol is not bound to ${lower}: bind it first`);
   let left = options.count;
@@ -258,7 +270,10 @@ export function injectToBinding(session: Session, lower: string, options: { coun
       const frames: Uint8Array[] = [];
       for (let i = 0; i < n; i++) {
         const frame = new Uint8Array(options.bytes);
-        frame.set([...LOWER_MAC, 0x02, 0x4c, 0x41, 0x42, 0x00, 0x02, 0x88, 0xb5]);
+        const dest = options.dest === 'station' ? binding.mac : options.dest === 'broadcast' ? new Uint8Array(6).fill(0xff) : Uint8Array.from(options.dest.split(':').map((h) => parseInt(h, 16)));
+        frame.set(dest, 0);
+        frame.set(PARTNER_MAC, 6);
+        frame.set([0x88, 0xb5], 12);
         const seq = binding.nextSequence++;
         frame.set([(seq >>> 24) & 0xff, (seq >>> 16) & 0xff, (seq >>> 8) & 0xff, seq & 0xff], 14);
         for (let b = 18; b < frame.length; b++) frame[b] = session.kernel.rng.nextU32() & 0xff;

@@ -322,7 +322,8 @@ function pushContext(session: Session, nbl: NblRecord, contextSize: number, back
   const m = session.memory;
   const total = contextSize + backFill;
   if (total === 0) return true;
-  const block = storage(session, m.sizeOf('NET_BUFFER_LIST_CONTEXT') + total, api, nbl.adapter);
+  // Contexts on NBLs NDIS made (sends from above, receives from below) are charged to the NBL, not to an adapter's scope.
+  const block = nbl.origin === 'driver' ? storage(session, m.sizeOf('NET_BUFFER_LIST_CONTEXT') + total, api, nbl.adapter) : session.pool.allocate(m.sizeOf('NET_BUFFER_LIST_CONTEXT') + total, TAG_NBL, api, 'ndis', shortSite(session.site()));
   if (block === 0) return false;
   m.setField('NET_BUFFER_LIST_CONTEXT', block, 'Next', m.field('NET_BUFFER_LIST', nbl.address, 'Context'));
   m.setField('NET_BUFFER_LIST_CONTEXT', block, 'Size', total);

@@ -220,14 +220,26 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
 /** Why a step cannot apply after the driver or its adapter failed as NDIS allows; undefined if it can. */
 function notApplicable(session: Session, step: ScenarioStep): string | undefined {
   if (step.step === 'load' || step.step === 'advance-time' || step.step === 'expect-finding' || step.step === 'expect-error-log') return undefined;
-  // What a run expects of a working adapter cannot hold once an injected API failure made the
-  // driver fail as NDIS allows; without an injected failure it is checked, and fails.
-  const expectsWorking = step.step === 'expect-traffic' || step.step === 'expect-link' || (step.step === 'expect-state' && step.state !== 'Halted');
-  if (step.step.startsWith('expect-') && !(expectsWorking && session.faults.injected > 0)) return undefined;
+  const injected = session.faults.injected > 0;
+  // What a run expects of a working adapter or binding cannot hold once an injected API failure
+  // made the driver fail as NDIS allows; without an injected failure it is checked, and fails.
+  const expectsWorking =
+    step.step === 'expect-traffic' || step.step === 'expect-link' || step.step === 'expect-binding' || (step.step === 'expect-state' && step.state !== 'Halted');
+  if (step.step.startsWith('expect-') && !(expectsWorking && injected)) return undefined;
   const phase = driverState(session).phase;
   if (phase === 'failed') return 'DriverEntry failed, so the driver is not loaded';
-  if (step.step === 'add-device' || step.step === 'unload' || step.step === 'bind' || step.step === 'unbind' || step.step === 'start-device') return undefined;
-  const adapter = pickAdapterOrNone(session, 'adapter' in step ? step.adapter : undefined);
+  if (step.step === 'add-device' || step.step === 'unload' || step.step === 'bind') return undefined;
+  if (step.step === 'unbind' || step.step === 'expect-binding' || (step.step === 'inject-frame' && step.lower !== undefined)) {
+    const lower = step.lower ?? 'lower0';
+    const state = bindingStateOf(session, lower);
+    if (injected && (state === undefined || state === 'Unbound')) return `the bind to ${lower} failed, so there is no binding`;
+    return undefined;
+  }
+  if (step.step === 'start-device') return undefined;
+  const named = 'adapter' in step ? step.adapter : undefined;
+  const adapter = pickAdapterOrNone(session, named);
+  // A virtual miniport that never came to exist (its driver failed the bind or the initialization request).
+  if (named !== undefined && !adapter && injected) return `there is no adapter named ${named}`;
   if (adapter && adapter.state === 'Halted' && !adapter.history.includes('Paused')) return `${adapter.name} failed to initialize`;
   return undefined;
 }

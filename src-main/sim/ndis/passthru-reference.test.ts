@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BUILT_IN_SCENARIOS } from '../../../src-shared/contract/built-in-scenarios';
+import { Scenario, type ScenarioInput } from '../../../src-shared/contract/scenario';
+import type { SimEvent } from '../../../src-shared/contract/sim-events';
+// eslint-disable-next-line no-restricted-imports -- tests build C drivers with the engine's toolchain
+import { runDriver } from '../../engine/session/run-driver';
+// eslint-disable-next-line no-restricted-imports -- tests build C drivers with the engine's toolchain
+import { testBuilder } from '../../engine/session/testing';
+// eslint-disable-next-line no-restricted-imports -- tests build C drivers with the engine's toolchain
+import { resourcesDir } from '../../engine/resources';
+
+/** The reference pass-through intermediate driver (resources/examples/passthru-im) through the IM scenarios. */
+
+const DIR = path.join(resourcesDir(), 'examples', 'passthru-im');
+type Build = ReturnType<Awaited<ReturnType<typeof testBuilder>>['build']>;
+let build: Build;
+
+beforeAll(async () => {
+  const files = Object.fromEntries(fs.readdirSync(DIR).filter((f) => /\.[ch]$/.test(f)).map((f) => [f, fs.readFileSync(path.join(DIR, f), 'utf8')]));
+  build = (await testBuilder()).build({ files, implementedImports: null });
+}, 180_000);
+
+function run(scenario: ScenarioInput, systematicTarget?: string) {
+  const events: SimEvent[] = [];
+  const out = runDriver({ build, driverName: 'passthru-im', scenario, onEvent: (e) => events.push(e), ...(systematicTarget ? { systematicTarget } : {}) });
+  return { ...out, events };
+}
+
+describe('the reference pass-through intermediate driver', () => {
+  it('builds with zero diagnostics', () => {
+    expect(build.ok).toBe(true);
+    expect(build.diagnostics).toEqual([]);
+  });
+
+  it('runs every built-in IM scenario clean', () => {
+    for (const name of ['im-start-inside', 'im-start-later', 'im-start-never', 'im-unbind-before-start', 'im-two-adapters']) {
+      const r = run(BUILT_IN_SCENARIOS[name]!);
+      expect({ name, result: r.result.result, findings: r.result.findings, failed: r.result.expectations.filter((e) => !e.ok) }).toEqual({ name, result: 'clean', findings: [], failed: [] });
+    }
+  });
+
+  it('passes traffic both ways: sends from above reach the lower wire, frames from below are indicated up and returned', () => {
+    const scenario = Scenario.parse(JSON.parse(fs.readFileSync(path.join(DIR, 'scenario-traffic.json'), 'utf8')));
+    const r = run(scenario);
+    expect(r.result.findings).toEqual([]);
+    expect(r.result.result).toBe('clean');
+    const lowerTx = r.events.filter((e) => e.kind === 'wire.frame' && e.adapter === 'lower0' && e.direction === 'tx').length;
+    expect(lowerTx).toBe(48);
+    const upIndicated = r.events.filter((e): e is Extract<SimEvent, { kind: 'nbl' }> => e.kind === 'nbl' && e.op === 'indicate' && e.adapter.startsWith('\\DEVICE\\PASSTHRU')).reduce((n, e) => n + e.count, 0);
+    expect(upIndicated).toBe(48);
+  });
+
+  it('handles every fallible call site failing once (systematic) with no finding', () => {
+    const scenario = BUILT_IN_SCENARIOS['im-start-inside']!;
+    const first = run(scenario);
+    expect(first.sitesSeen.length).toBeGreaterThan(5);
+    for (const site of first.sitesSeen) {
+      const r = run(scenario, site);
+      const serious = r.result.findings.filter((f) => f.severity !== 'warn');
+      expect({ site, serious, failed: r.result.expectations.filter((e) => !e.ok), bugcheck: r.result.bugcheck }).toEqual({ site, serious: [], failed: [], bugcheck: null });
+    }
+  });
+});
