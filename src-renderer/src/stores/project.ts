@@ -92,7 +92,11 @@ export const useProjectStore = defineStore('project', () => {
       files.value = { ...project.files };
       activeFile.value = mainFile(project.files);
       example.value = { name: project.name, title: project.title };
-      useBenchStore().config = project.bench;
+      const bench = useBenchStore();
+      bench.config = project.bench;
+      // The example's bench.json may name the scenario it is meant for (an intermediate driver's).
+      const named = project.bench?.scenario;
+      bench.scenario = named && bench.scenarios.includes(named) ? named : 'default';
       lastBuild.value = undefined;
       diagnostics.value = [];
       runId.value = null;
