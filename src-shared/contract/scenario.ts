@@ -109,6 +109,8 @@ export const ScenarioStep = z.discriminatedUnion('step', [
   }).strict(),
   /** NDIS unbinds the protocol from the lower adapter: NetEventPause, then ProtocolUnbindAdapterEx. */
   z.object({ step: z.literal('unbind'), lower: z.string().min(1).max(64).default('lower0') }).strict(),
+  /** The lower adapter's link goes up or down: NDIS indicates NDIS_STATUS_LINK_STATE to the bound protocol (ProtocolStatusEx). */
+  z.object({ step: z.literal('lower-link'), lower: z.string().min(1).max(64).default('lower0'), state: z.enum(['up', 'down']) }).strict(),
   /** The PnP manager starts a virtual device whose start was left pending (`start: never`). */
   z.object({ step: z.literal('start-device'), name: z.string().min(1).max(256) }).strict(),
   /** The binding over the lower adapter is in this state. */

@@ -296,6 +296,39 @@ export function injectToBinding(session: Session, lower: string, options: { coun
   burst();
 }
 
+/**
+ * The `lower-link` step: the lower adapter's link goes up or down, and NDIS tells the bound
+ * protocol with an NDIS_STATUS_LINK_STATE indication (ProtocolStatusEx, at DISPATCH_LEVEL).
+ */
+export function lowerLinkChange(session: Session, lower: string, up: boolean): void {
+  const binding = store(session).bindings.find((b) => b.lower === lower && b.state !== 'Unbound');
+  if (!binding) throw new Error(`the protocol is not bound to ${lower}: bind it first`);
+  const m = session.memory;
+  const linkSize = m.sizeOf('NDIS_LINK_STATE');
+  // NDIS_LINK_STATE holds ULONG64s: it starts 8-byte aligned after the indication.
+  const size = Math.ceil(m.sizeOf('NDIS_STATUS_INDICATION') / 8) * 8;
+  const indication = session.pool.allocate(size + linkSize, TAG_BIND, 'ProtocolStatusEx', 'ndis');
+  const link = indication + size;
+  m.fill(indication, size + linkSize, 0);
+  writeHeader(session, link, K.NDIS_OBJECT_TYPE_DEFAULT, K.NDIS_LINK_STATE_REVISION_1, K.NDIS_SIZEOF_LINK_STATE_REVISION_1);
+  m.setField('NDIS_LINK_STATE', link, 'MediaConnectState', up ? K.MediaConnectStateConnected : K.MediaConnectStateDisconnected);
+  m.setField('NDIS_LINK_STATE', link, 'MediaDuplexState', up ? 2 : 0);
+  const speed = up ? 1_000_000_000n : 0n;
+  m.setU64(link + m.offsetOf('NDIS_LINK_STATE', 'XmitLinkSpeed'), speed);
+  m.setU64(link + m.offsetOf('NDIS_LINK_STATE', 'RcvLinkSpeed'), speed);
+  writeHeader(session, indication, K.NDIS_OBJECT_TYPE_STATUS_INDICATION, K.NDIS_STATUS_INDICATION_REVISION_1, K.NDIS_SIZEOF_STATUS_INDICATION_REVISION_1);
+  m.setField('NDIS_STATUS_INDICATION', indication, 'SourceHandle', binding.bindingHandle);
+  m.setField('NDIS_STATUS_INDICATION', indication, 'StatusCode', K.NDIS_STATUS_LINK_STATE);
+  m.setField('NDIS_STATUS_INDICATION', indication, 'StatusBuffer', link);
+  m.setField('NDIS_STATUS_INDICATION', indication, 'StatusBufferSize', linkSize);
+  session.emit({ kind: 'status.indication', adapter: lower, status: 'NDIS_STATUS_LINK_STATE', detail: `${up ? 'connected' : 'disconnected'} (to ${binding.protocol.name})` });
+  try {
+    session.kernel.atIrql(DISPATCH_LEVEL, () => session.callDriver('ProtocolStatusEx', binding.protocol.handlers.status, [binding.bindingContext, indication], DISPATCH_LEVEL));
+  } finally {
+    session.pool.release(indication);
+  }
+}
+
 export function bindingStateOf(session: Session, lower: string): BindingState | undefined {
   return [...store(session).bindings].reverse().find((b) => b.lower === lower)?.state;
 }

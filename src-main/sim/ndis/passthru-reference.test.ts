@@ -62,4 +62,24 @@ describe('the reference pass-through intermediate driver', () => {
       expect({ site, serious, failed: r.result.expectations.filter((e) => !e.ok), bugcheck: r.result.bugcheck }).toEqual({ site, serious: [], failed: [], bugcheck: null });
     }
   });
+
+  it('forwards the lower adapter\'s link changes (ProtocolStatusEx) up its virtual miniport', () => {
+    const virtual = '\\DEVICE\\PASSTHRU_{LAB-LOWER0}';
+    const r = run({
+      steps: [
+        { step: 'load' },
+        { step: 'bind' },
+        { step: 'restart', adapter: virtual },
+        { step: 'lower-link', state: 'down' },
+        { step: 'expect-link', adapter: virtual, state: 'down' },
+        { step: 'lower-link', state: 'up' },
+        { step: 'expect-link', adapter: virtual, state: 'up' },
+        { step: 'unbind' },
+        { step: 'unload' },
+      ],
+    });
+    expect(r.result.findings).toEqual([]);
+    expect(r.result.expectations.map((e) => e.ok)).toEqual([true, true]);
+    expect(r.events.some((e) => e.kind === 'driver.callback' && e.handler === 'ProtocolStatusEx')).toBe(true);
+  });
 });

@@ -6,7 +6,7 @@ import { driverState, loadDriver, unloadDriver } from '../ndis/driver';
 import { createDevice } from '../hw/device';
 import { errorLogCount } from '../ndis/debug';
 import { emitHardwareSnapshots } from '../ndis/hardware';
-import { bindingStateOf, bindProtocol, injectToBinding, startDeviceByName, unbindProtocol } from '../ndis/binding';
+import { bindingStateOf, bindProtocol, injectToBinding, lowerLinkChange, startDeviceByName, unbindProtocol } from '../ndis/binding';
 import { applyHardwareFault, applyPowerOnFaults } from '../ndis/hw-faults';
 import { lastLinkState } from '../ndis/indication';
 import { surpriseRemove } from '../ndis/reset';
@@ -126,6 +126,9 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
         case 'start-device':
           startDeviceByName(session, step.name);
           break;
+        case 'lower-link':
+          lowerLinkChange(session, step.lower, step.state === 'up');
+          break;
         case 'expect-binding': {
           const state = bindingStateOf(session, step.lower);
           const ok = state === step.state;
@@ -229,7 +232,7 @@ function notApplicable(session: Session, step: ScenarioStep): string | undefined
   const phase = driverState(session).phase;
   if (phase === 'failed') return 'DriverEntry failed, so the driver is not loaded';
   if (step.step === 'add-device' || step.step === 'unload' || step.step === 'bind') return undefined;
-  if (step.step === 'unbind' || step.step === 'expect-binding' || (step.step === 'inject-frame' && step.lower !== undefined)) {
+  if (step.step === 'unbind' || step.step === 'expect-binding' || step.step === 'lower-link' || (step.step === 'inject-frame' && step.lower !== undefined)) {
     const lower = step.lower ?? 'lower0';
     const state = bindingStateOf(session, lower);
     if (injected && (state === undefined || state === 'Unbound')) return `the bind to ${lower} failed, so there is no binding`;
