@@ -128,7 +128,8 @@ function driverObject(session: Session, serviceName: string): number {
 function checkDriverEntryResult(session: Session, status: number): void {
   const state = driverState(session);
   const live = state.registrations.filter((r) => !r.deregistered);
-  if (status === K.NDIS_STATUS_PENDING || status === K.STATUS_PENDING) {
+  const protocolEdge = driverChecks.some((c) => c.registered?.(session));
+  if ((status === K.NDIS_STATUS_PENDING || status === K.STATUS_PENDING) && !protocolEdge) {
     session.violation('REG-DE-STATUS', 'DriverEntry returned STATUS_PENDING; DriverEntry is synchronous and must return a final status');
   } else if (isSuccess(status) && state.lastRegisterStatus !== undefined && !isSuccess(state.lastRegisterStatus)) {
     session.violation('REG-DE-STATUS', `DriverEntry returned success although NdisMRegisterMiniportDriver failed with ${hexStatus(state.lastRegisterStatus)}`);

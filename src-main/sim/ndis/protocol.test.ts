@@ -152,4 +152,12 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     expect(prints(run.events)).toEqual(['driver \\Driver\\TestDriver', 'protocol unload']);
     expect(run.result.driver).toEqual({ loaded: true, unloaded: true });
   });
+
+  it('DriverEntry must not return PENDING (BIND-DE for a driver with a protocol edge)', async () => {
+    const pending = imDriver().replace(/(NdisIMAssociateMiniport\(DriverHandle, ProtocolHandle\);)\s*\n\s*\n?\s*return NDIS_STATUS_SUCCESS;/, '$1\n        return STATUS_PENDING; /* PENDING */');
+    expect(pending).toContain('/* PENDING */');
+    const run = await runDriverSource({ 'im.c': pending }, { scenario: LOAD_UNLOAD });
+    expect(run.result.findings.map((f) => f.rule)).toEqual(['BIND-DE']);
+    expect(run.result.findings[0]!.message).toContain('STATUS_PENDING');
+  });
 });

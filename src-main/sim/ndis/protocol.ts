@@ -119,6 +119,10 @@ addDriverChecks({
     const driver = driverState(session);
     const im = driver.registrations.filter((r) => !r.deregistered && isIntermediate(r.flags));
     const protocols = liveProtocols(session);
+    if ((status === K.NDIS_STATUS_PENDING || status === K.STATUS_PENDING) && protocols.length > 0) {
+      session.violation('BIND-DE', 'DriverEntry returned STATUS_PENDING: DriverEntry is synchronous; a protocol (or intermediate) driver returns the final status of its registrations');
+      return;
+    }
     if (!isSuccess(status)) {
       if (protocols.length > 0) {
         session.violation('BIND-DE', `DriverEntry failed (${hexStatus(status)}) but did not call NdisDeregisterProtocolDriver for the protocol it registered (${protocols.map((p) => `"${p.name}"`).join(', ')})`);
