@@ -61,13 +61,9 @@ export interface DeviceHost {
   /** Bus-master DMA: writes bytes at a bus (physical) address the driver gave the device; false when the bus aborts it. */
   dmaWrite(physical: bigint, data: Uint8Array): boolean;
   /**
-   * Bus-master DMA without a copy: a live view of `length` bytes of the memory at a bus address
-   * (below 2^53), for a device's hot path; undefined when the bus aborts, as for dmaRead.
-   */
-  dmaWindow?(physical: number, length: number): Uint8Array | undefined;
-  /**
-   * The same without a view object: the offset of a bus range in `dmaMemory()` (the bytes of all
-   * DMA-able memory), or -1 when the bus aborts the access. Valid until the next host call.
+   * Bus-master DMA without a copy, for a device's hot path: the offset of a bus range (below 2^53)
+   * in `dmaMemory()` (the bytes of all DMA-able memory), or -1 when the bus aborts the access, as
+   * for dmaRead. Valid until the next host call.
    */
   dmaOffset?(physical: number, length: number): number;
   dmaMemory?(): Uint8Array;

@@ -2,13 +2,13 @@ import { hex } from '../kernel/bugcheck';
 import { TICKS_PER_MILLISECOND } from '../kernel/clock';
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from '../kernel/irql';
 import { siteFields, type Session } from '../session/session';
-import { adapterOf, addAdapterChecks, haltAdapter, initializeAdapter, pauseAdapter, writeHeader, type Adapter } from './adapter';
+import { adapterOf, adapters, addAdapterChecks, haltAdapter, initializeAdapter, pauseAdapter, writeHeader, type Adapter } from './adapter';
 import { oidName } from './oid';
 import { driverState, hexStatus, type MiniportRegistration } from './driver';
 import { args, defineImports } from './imports';
-import { buildLowerReceiveNbls, handBackFromSend, handDownForSend, heldLowerReceives, returnLowerReceives } from './nbl';
+import { buildLowerReceiveNbls, handBackFromSend, handDownForSend, heldLowerReceives, nblFrames, returnLowerReceives } from './nbl';
 import { protocolState, type ProtocolRegistration } from './protocol';
-import { base64, headHex, PARTNER_MAC } from './wire';
+import { base64, destinationAddress, FrameBuilder, headHex } from './wire';
 import { isSuccess, K } from './status';
 
 /**
@@ -263,20 +263,15 @@ export function injectToBinding(session: Session, lower: string, options: { coun
   const binding = store(session).bindings.find((b) => b.lower === lower && b.state !== 'Unbound');
   if (!binding) throw new Error(`the protocol is not bound to ${lower}: bind it first`);
   let left = options.count;
+  const builder = new FrameBuilder(options.bytes, destinationAddress(options.dest, binding.mac));
   const burst = (): void => {
     const n = Math.min(options.burst, left);
     left -= n;
     if (binding.state === 'Running') {
       const frames: Uint8Array[] = [];
       for (let i = 0; i < n; i++) {
-        const frame = new Uint8Array(options.bytes);
-        const dest = options.dest === 'station' ? binding.mac : options.dest === 'broadcast' ? new Uint8Array(6).fill(0xff) : Uint8Array.from(options.dest.split(':').map((h) => parseInt(h, 16)));
-        frame.set(dest, 0);
-        frame.set(PARTNER_MAC, 6);
-        frame.set([0x88, 0xb5], 12);
-        const seq = binding.nextSequence++;
-        frame.set([(seq >>> 24) & 0xff, (seq >>> 16) & 0xff, (seq >>> 8) & 0xff, seq & 0xff], 14);
-        for (let b = 18; b < frame.length; b++) frame[b] = session.kernel.rng.nextU32() & 0xff;
+        // A copy each: NDIS keeps every frame of the burst until it builds their NBLs.
+        const frame = builder.fill(binding.nextSequence++, session.kernel.rng.nextU32()).slice();
         if (session.tracing) session.emit({ kind: 'wire.frame', adapter: lower, direction: 'rx', length: frame.length, head: headHex(frame), data: base64(frame) });
         frames.push(frame);
       }
@@ -338,7 +333,7 @@ export function startDevice(session: Session, instance: DeviceInstance): void {
   if (instance.state !== 'pending') return;
   instance.state = 'starting';
   const status = initializeAdapter(session, instance.name, {}, 'virtual', { registration: instance.registration, imDeviceContext: instance.context });
-  const adapter = [...sessionAdapters(session)].reverse().find((a) => a.name === instance.name);
+  const adapter = [...adapters(session).values()].reverse().find((a) => a.name === instance.name);
   if (adapter) instance.adapter = adapter;
   if (isSuccess(status) && adapter?.state === 'Paused') {
     instance.state = 'initialized';
@@ -354,10 +349,6 @@ export function startDeviceByName(session: Session, name: string): void {
   if (!instance) throw new Error(`no virtual device ${name} is waiting to start`);
   if (instance.startEntry) instance.startEntry.cancelled = true;
   startDevice(session, instance);
-}
-
-function sessionAdapters(session: Session): Adapter[] {
-  return [...session.state<Map<number, Adapter>>('adapters', () => new Map()).values()];
 }
 
 /** The lower adapter answers a protocol's OID request at once (the built-in miniport below completes synchronously). */
@@ -496,13 +487,12 @@ defineImports([
         session.violation('BIND-STATE-IO', `NdisSendNetBufferLists on the binding over ${binding.lower} while it is ${binding.state}: a protocol sends only on a Running binding (the NBLs are not sent)`);
         return;
       }
-      const sent = handDownForSend(session, 'NdisSendNetBufferLists', first!);
+      const nbls = handDownForSend(session, 'NdisSendNetBufferLists', first!);
       // The miniport below puts the frames on its wire and completes the sends shortly after.
       if (session.tracing) {
-        for (const { frames } of sent) for (const frame of frames) session.emit({ kind: 'wire.frame', adapter: binding.lower, direction: 'tx', length: frame.length, head: headHex(frame), data: base64(frame) });
+        for (const nbl of nbls) for (const frame of nblFrames(session, nbl)) session.emit({ kind: 'wire.frame', adapter: binding.lower, direction: 'tx', length: frame.length, head: headHex(frame), data: base64(frame) });
       }
-      session.emit({ kind: 'nbl', op: 'send', adapter: binding.lower, count: sent.length, detail: `down the binding of ${binding.protocol.name}`, ...siteFields(session.site()) });
-      const nbls = sent.map((x) => x.nbl);
+      session.emit({ kind: 'nbl', op: 'send', adapter: binding.lower, count: nbls.length, detail: `down the binding of ${binding.protocol.name}`, ...siteFields(session.site()) });
       session.kernel.scheduler.at(session.now + TICKS_PER_MILLISECOND, {
         label: `${binding.lower} completes ${nbls.length} send(s)`,
         run: () =>

@@ -139,16 +139,6 @@ export function dmaRead(session: Session, physical: bigint, length: number): Uin
   return session.memory.read(va, length);
 }
 
-/** A live view of bus memory for the device (no copy); undefined when the bus aborts the access. */
-export function dmaWindow(session: Session, physical: number, length: number): Uint8Array | undefined {
-  const va = translate(session, physical, length);
-  if (va === undefined) {
-    dmaAbort(session, BigInt(physical), length, 'accessed');
-    return undefined;
-  }
-  return session.memory.window(va, length);
-}
-
 /** Where a bus range is in driver memory (its address there), or -1 when the bus aborts the access. */
 export function dmaOffset(session: Session, physical: number, length: number): number {
   const va = translate(session, physical, length);

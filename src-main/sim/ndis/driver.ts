@@ -71,7 +71,7 @@ function setPhase(session: Session, phase: DriverPhase): void {
 }
 
 /** Minor NDIS versions a 6.x miniport may declare (ndis-rules §4.4). */
-const MINOR_VERSIONS = new Set([0, 1, 20, 30, 40, 50, 51, 60, 70, 80, 81, 82, 83, 84, 85, 86, 87]);
+export const MINOR_VERSIONS = new Set([0, 1, 20, 30, 40, 50, 51, 60, 70, 80, 81, 82, 83, 84, 85, 86, 87]);
 
 
 /**

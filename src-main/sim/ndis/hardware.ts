@@ -3,7 +3,7 @@ import { DISPATCH_LEVEL, PASSIVE_LEVEL } from '../kernel/irql';
 import type { AccessSize, BenchDevice, DeviceHost, DeviceResource } from '../hw/device';
 import { siteFields, type Session } from '../session/session';
 import { adapterOf, addAdapterChecks, type Adapter } from './adapter';
-import { describeDmaLeaks, dmaChecks, dmaOffset, dmaRead, dmaWindow, dmaWrite, releaseDma } from './dma';
+import { describeDmaLeaks, dmaChecks, dmaOffset, dmaRead, dmaWrite, releaseDma } from './dma';
 import {
   allHardware,
   describeRange,
@@ -105,7 +105,6 @@ function attach(session: Session, adapter: Adapter): void {
     interrupt: (messageId) => raiseInterrupt(session, hw, messageId ?? 0),
     dmaRead: (physical, length) => dmaRead(session, physical, length),
     dmaWrite: (physical, data) => dmaWrite(session, physical, data),
-    dmaWindow: (physical, length) => dmaWindow(session, physical, length),
     dmaOffset: (physical, length) => dmaOffset(session, physical, length),
     dmaMemory: () => session.memory.allBytes,
     now: () => session.now,
@@ -180,7 +179,6 @@ function release(session: Session, hw: AdapterHardware): void {
 }
 
 function checkFailedClaims(session: Session, adapter: Adapter): void {
-  if ((adapter.registration.flags & K.NDIS_INTERMEDIATE_DRIVER) !== 0) return;
   const hw = hardwareOf(session, adapter);
   const failed = hw.failedClaims.find((f) => f.api === 'NdisMRegisterIoPortRange' || f.api === 'NdisMMapIoSpace');
   if (failed) {

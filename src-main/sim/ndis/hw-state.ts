@@ -216,7 +216,8 @@ export function inInitializeOrHalt(session: Session): boolean {
 
 /** Records a hardware claim that failed during initialization; a later success of the same claim clears it. */
 export function noteClaim(session: Session, hw: AdapterHardware, api: string, key: string, ok: boolean): void {
-  if (!inInitialize(session)) return;
+  // A virtual miniport has nothing to claim: its refused claims were reported as IM-NO-HW.
+  if (!inInitialize(session) || (hw.adapter.registration.flags & K.NDIS_INTERMEDIATE_DRIVER) !== 0) return;
   hw.failedClaims = hw.failedClaims.filter((f) => !(f.api === api && f.key === key));
   if (!ok) hw.failedClaims.push({ api, key, site: siteNow(session) });
 }

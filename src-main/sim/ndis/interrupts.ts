@@ -250,8 +250,6 @@ export function interruptChecks(session: Session, adapter: Adapter, when: 'init-
 
 /** Init returned SUCCESS although an interrupt registration failed and was never retried successfully. */
 export function checkInterruptOutcome(session: Session, adapter: Adapter): void {
-  // A virtual miniport's claim was refused as IM-NO-HW already; it needs no interrupt.
-  if ((adapter.registration.flags & K.NDIS_INTERMEDIATE_DRIVER) !== 0) return;
   const hw = hardwareOf(session, adapter);
   const failed = hw.failedClaims.find((f) => f.api === 'NdisMRegisterInterruptEx');
   if (failed && !hw.interrupt) {

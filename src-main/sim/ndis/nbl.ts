@@ -72,8 +72,8 @@ interface NblRecord {
   indicatedAt?: SourceSite;
   /** Context blocks NDIS allocated for it. */
   contexts: number[];
-  /** NDIS send NBLs: the storage NDIS built, freed on completion. */
-  sendStorage?: number[];
+  /** NBLs NDIS built (sends from above, receives from below): their storage, freed when they come back. */
+  ndisStorage?: number[];
   completedAt?: SourceSite;
   sequence?: number;
 }
@@ -430,6 +430,35 @@ function walkChain(session: Session, api: string, first: number): number[] {
 
 // --- the send path ----------------------------------------------------------------------------------
 
+/**
+ * An NBL NDIS owns, holding `frame`: the data, an MDL over it, one NET_BUFFER and the NBL, all in
+ * NDIS's pool (freed together, `storage`). Undefined when the pool is exhausted.
+ */
+function buildNdisNbl(session: Session, api: string, frame: Uint8Array): { nbl: number; storage: number[] } | undefined {
+  const state = nblState(session);
+  const m = session.memory;
+  const alloc = (size: number) => session.pool.allocate(size, TAG_SEND, api, 'ndis');
+  const data = alloc(frame.length);
+  const mdl = alloc(mdlSize(session, data, frame.length));
+  const nb = alloc(m.sizeOf('NET_BUFFER'));
+  const nbl = alloc(m.sizeOf('NET_BUFFER_LIST'));
+  if (!data || !mdl || !nb || !nbl) {
+    for (const a of [data, mdl, nb, nbl]) if (a) session.pool.release(a);
+    return undefined;
+  }
+  m.write(data, frame);
+  m.setField('MDL', mdl, 'Size', mdlSize(session, data, frame.length));
+  m.setField('MDL', mdl, 'MdlFlags', K.MDL_SOURCE_IS_NONPAGED_POOL | K.MDL_ALLOCATED_FIXED_SIZE);
+  m.setField('MDL', mdl, 'MappedSystemVa', data);
+  m.setField('MDL', mdl, 'StartVa', data & ~(PAGE_SIZE - 1));
+  m.setField('MDL', mdl, 'ByteOffset', data & (PAGE_SIZE - 1));
+  m.setField('MDL', mdl, 'ByteCount', frame.length);
+  initNb(session, nb, state.ndisPool, mdl, 0, frame.length);
+  m.setField('NET_BUFFER_LIST', nbl, 'FirstNetBuffer', nb);
+  m.setField('NET_BUFFER_LIST', nbl, 'NdisPoolHandle', state.ndisPool);
+  return { nbl, storage: [data, mdl, nb, nbl] };
+}
+
 function buildSendNbl(session: Session, adapter: Adapter, bytes: number): number {
   const state = nblState(session);
   const m = session.memory;
@@ -439,28 +468,12 @@ function buildSendNbl(session: Session, adapter: Adapter, bytes: number): number
   frame.set([0x02, 0x4c, 0x41, 0x42, 0x00, 0x02, 0x02, 0x4c, 0x41, 0x42, 0x00, 0x01, 0x88, 0xb5]);
   for (let i = 14; i < bytes; i++) frame[i] = session.kernel.rng.nextU32() & 0xff;
   if (bytes >= 18) frame.set([(sequence >>> 24) & 0xff, (sequence >>> 16) & 0xff, (sequence >>> 8) & 0xff, sequence & 0xff], 14);
-  const alloc = (size: number) => session.pool.allocate(size, TAG_SEND, api, 'ndis');
-  const data = alloc(bytes);
-  const mdl = alloc(mdlSize(session, data, bytes));
-  const nb = alloc(m.sizeOf('NET_BUFFER'));
-  const nbl = alloc(m.sizeOf('NET_BUFFER_LIST'));
-  if (!data || !mdl || !nb || !nbl) {
-    for (const a of [data, mdl, nb, nbl]) if (a) session.pool.release(a);
-    throw new Error(`NDIS ran out of memory building send NBLs for ${adapter.name} (the driver still holds ${outstandingSends(session, adapter).length} sends)`);
-  }
-  m.write(data, frame);
+  const built = buildNdisNbl(session, api, frame);
+  if (!built) throw new Error(`NDIS ran out of memory building send NBLs for ${adapter.name} (the driver still holds ${outstandingSends(session, adapter).length} sends)`);
+  const { nbl, storage } = built;
   if (hasWire(adapter)) noteSent(session, adapter, sequence, frame);
-  m.setField('MDL', mdl, 'Size', mdlSize(session, data, bytes));
-  m.setField('MDL', mdl, 'MdlFlags', K.MDL_SOURCE_IS_NONPAGED_POOL | K.MDL_ALLOCATED_FIXED_SIZE);
-  m.setField('MDL', mdl, 'MappedSystemVa', data);
-  m.setField('MDL', mdl, 'StartVa', data & ~(PAGE_SIZE - 1));
-  m.setField('MDL', mdl, 'ByteOffset', data & (PAGE_SIZE - 1));
-  m.setField('MDL', mdl, 'ByteCount', bytes);
-  initNb(session, nb, state.ndisPool, mdl, 0, bytes);
-  m.setField('NET_BUFFER_LIST', nbl, 'FirstNetBuffer', nb);
-  m.setField('NET_BUFFER_LIST', nbl, 'NdisPoolHandle', state.ndisPool);
   m.setField('NET_BUFFER_LIST', nbl, 'SourceHandle', state.protocolHandle);
-  state.nbls.set(nbl, { address: nbl, origin: 'ndis-send', adapter, api, holder: 'driver', live: true, contexts: [], sendStorage: [data, mdl, nb, nbl], sequence });
+  state.nbls.set(nbl, { address: nbl, origin: 'ndis-send', adapter, api, holder: 'driver', live: true, contexts: [], ndisStorage: storage, sequence });
   return nbl;
 }
 
@@ -527,7 +540,7 @@ function sendComplete(session: Session, handle: number, first: number): void {
     record.live = false;
     record.holder = 'ndis';
     if (site) record.completedAt = site;
-    for (const a of record.sendStorage ?? []) session.pool.release(a);
+    for (const a of record.ndisStorage ?? []) session.pool.release(a);
   }
   session.emit({ kind: 'nbl', op: 'send-complete', adapter: adapter.name, count: records.length, ...(failed > 0 ? { detail: `${failed} dropped (completed with a failure status)` } : {}), ...siteFields(site) });
 }
@@ -684,7 +697,7 @@ addAdapterChecks({
     }
     for (const s of outstandingSends(session, adapter)) {
       s.live = false;
-      for (const a of s.sendStorage ?? []) session.pool.release(a);
+      for (const a of s.ndisStorage ?? []) session.pool.release(a);
     }
     const leaks = adapterObjects(session, adapter);
     if (leaks.length > 0) session.violation('HALT-LEAK', `MiniportHaltEx returned with ${leaks.length} NDIS object(s) of the adapter still allocated: ${summary(leaks)}`);
@@ -1118,26 +1131,29 @@ defineImports([
 /**
  * A protocol (or an intermediate driver's protocol edge) hands NBLs down a binding with
  * NdisSendNetBufferLists: each must be live and held by the driver; from now on NDIS and the
- * miniport below hold them until the send completes. Returns the chain and their frames.
+ * miniport below hold them until the send completes. Returns the chain.
  */
-export function handDownForSend(session: Session, api: string, first: number): Array<{ nbl: number; frames: Uint8Array[] }> {
+export function handDownForSend(session: Session, api: string, first: number): number[] {
   if (first === 0) session.labStop('NBL-OWNERSHIP', `${api}: NetBufferLists is NULL`);
   const state = nblState(session);
   const chain = walkChain(session, api, first);
-  const out: Array<{ nbl: number; frames: Uint8Array[] }> = [];
   for (const nbl of chain) {
     const record = state.nbls.get(nbl);
     if (!record || !record.live || record.holder !== 'driver') {
       ownershipStop(session, api, nbl, record, 'a driver sends only NBLs it owns: its own, or ones NDIS gave it to send');
     }
-    const frames: Uint8Array[] = [];
-    for (let nb = session.memory.u32(nbl + NBL_FIRST_NB), guard = 0; nb !== 0 && guard < 4096; nb = session.memory.u32(nb + NB_NEXT), guard++) {
-      frames.push(readNb(session, nb, 0, session.memory.u32(nb + NB_DATA_LENGTH)));
-    }
-    out.push({ nbl, frames });
   }
-  for (const { nbl } of out) state.nbls.get(nbl)!.holder = 'ndis';
-  return out;
+  for (const nbl of chain) state.nbls.get(nbl)!.holder = 'ndis';
+  return chain;
+}
+
+/** The frames of an NBL's NET_BUFFERs (for the trace of a wire). */
+export function nblFrames(session: Session, nbl: number): Uint8Array[] {
+  const frames: Uint8Array[] = [];
+  for (let nb = session.memory.u32(nbl + NBL_FIRST_NB), guard = 0; nb !== 0 && guard < 4096; nb = session.memory.u32(nb + NB_NEXT), guard++) {
+    frames.push(readNb(session, nb, 0, session.memory.u32(nb + NB_DATA_LENGTH)));
+  }
+  return frames;
 }
 
 /** The miniport below completed the sends: the NBLs are the driver's again, chained in order, with their status. */
@@ -1163,27 +1179,10 @@ export function buildLowerReceiveNbls(session: Session, frames: readonly Uint8Ar
   const api = 'ProtocolReceiveNetBufferLists';
   const chain: number[] = [];
   for (const frame of frames) {
-    const alloc = (size: number) => session.pool.allocate(size, TAG_SEND, api, 'ndis');
-    const data = alloc(frame.length);
-    const mdl = alloc(mdlSize(session, data, frame.length));
-    const nb = alloc(m.sizeOf('NET_BUFFER'));
-    const nbl = alloc(m.sizeOf('NET_BUFFER_LIST'));
-    if (!data || !mdl || !nb || !nbl) {
-      for (const a of [data, mdl, nb, nbl]) if (a) session.pool.release(a);
-      throw new Error('NDIS ran out of memory building receive NBLs (the driver still holds what it was given: return them with NdisReturnNetBufferLists)');
-    }
-    m.write(data, frame);
-    m.setField('MDL', mdl, 'Size', mdlSize(session, data, frame.length));
-    m.setField('MDL', mdl, 'MdlFlags', K.MDL_SOURCE_IS_NONPAGED_POOL | K.MDL_ALLOCATED_FIXED_SIZE);
-    m.setField('MDL', mdl, 'MappedSystemVa', data);
-    m.setField('MDL', mdl, 'StartVa', data & ~(PAGE_SIZE - 1));
-    m.setField('MDL', mdl, 'ByteOffset', data & (PAGE_SIZE - 1));
-    m.setField('MDL', mdl, 'ByteCount', frame.length);
-    initNb(session, nb, state.ndisPool, mdl, 0, frame.length);
-    m.setField('NET_BUFFER_LIST', nbl, 'FirstNetBuffer', nb);
-    m.setField('NET_BUFFER_LIST', nbl, 'NdisPoolHandle', state.ndisPool);
-    state.nbls.set(nbl, { address: nbl, origin: 'lower-receive', api, holder: 'driver', live: true, contexts: [], sendStorage: [data, mdl, nb, nbl] });
-    chain.push(nbl);
+    const built = buildNdisNbl(session, api, frame);
+    if (!built) throw new Error('NDIS ran out of memory building receive NBLs (the driver still holds what it was given: return them with NdisReturnNetBufferLists)');
+    state.nbls.set(built.nbl, { address: built.nbl, origin: 'lower-receive', api, holder: 'driver', live: true, contexts: [], ndisStorage: built.storage });
+    chain.push(built.nbl);
   }
   chain.forEach((nbl, i) => m.setU32(nbl + NBL_NEXT, chain[i + 1] ?? 0));
   return chain;
@@ -1204,7 +1203,7 @@ export function returnLowerReceives(session: Session, api: string, first: number
     const record = state.nbls.get(nbl)!;
     record.live = false;
     record.holder = 'ndis';
-    for (const a of record.sendStorage ?? []) session.pool.release(a);
+    for (const a of record.ndisStorage ?? []) session.pool.release(a);
   }
   return chain;
 }

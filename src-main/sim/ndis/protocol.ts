@@ -1,7 +1,7 @@
 import { BugCheck, hex } from '../kernel/bugcheck';
 import { PASSIVE_LEVEL } from '../kernel/irql';
 import { siteFields, type Session } from '../session/session';
-import { addDriverChecks, driverState, hexStatus } from './driver';
+import { addDriverChecks, driverState, hexStatus, MINOR_VERSIONS } from './driver';
 import { args, defineImports } from './imports';
 import { isSuccess, K } from './status';
 
@@ -47,9 +47,6 @@ interface ProtocolState {
 export function protocolState(session: Session): ProtocolState {
   return session.state<ProtocolState>('protocol', () => ({ registrations: [] }));
 }
-
-/** Minor NDIS versions a 6.x protocol may declare. */
-const MINOR_VERSIONS = new Set([0, 1, 20, 30, 40, 50, 51, 60, 70, 80, 81, 82, 83, 84, 85, 86, 87]);
 
 function readHandlers(session: Session, chars: number): ProtocolHandlers {
   const m = session.memory;

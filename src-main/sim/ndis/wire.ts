@@ -215,10 +215,15 @@ export interface InjectOptions {
   dest: 'station' | 'broadcast' | string;
 }
 
-function destination(adapter: Adapter, dest: string): Uint8Array {
+/** A scenario's `dest` as an address: 'station' (the receiver's own), 'broadcast', or a MAC address as text. */
+export function destinationAddress(dest: string, station: Uint8Array): Uint8Array {
   if (dest === 'broadcast') return new Uint8Array(6).fill(0xff);
-  if (dest === 'station') return adapter.device.stationAddress?.() ?? new Uint8Array(6).fill(0xff);
+  if (dest === 'station') return station;
   return Uint8Array.from(dest.split(':').map((h) => parseInt(h, 16)));
+}
+
+function destination(adapter: Adapter, dest: string): Uint8Array {
+  return destinationAddress(dest, adapter.device.stationAddress?.() ?? new Uint8Array(6).fill(0xff));
 }
 
 /**
@@ -226,7 +231,7 @@ function destination(adapter: Adapter, dest: string): Uint8Array {
  * and a seeded payload. The payload (from byte 18) is 4-byte aligned in the buffer, so it is
  * written a word at a time.
  */
-class FrameBuilder {
+export class FrameBuilder {
   readonly frame: Uint8Array;
   private readonly words: Uint32Array;
   private readonly tailStart: number;

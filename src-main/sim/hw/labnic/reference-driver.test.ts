@@ -20,27 +20,22 @@ import { resourcesDir } from '../../../engine/resources';
 const DIR = path.join(resourcesDir(), 'examples', 'labnic-miniport');
 type BuildResult = ReturnType<Awaited<ReturnType<typeof testBuilder>>['build']>;
 let sources: Record<string, string>;
+let builder: Awaited<ReturnType<typeof testBuilder>>;
 let build: BuildResult;
 
 beforeAll(async () => {
   sources = Object.fromEntries(fs.readdirSync(DIR).filter((f) => /\.[ch]$/.test(f)).map((f) => [f, fs.readFileSync(path.join(DIR, f), 'utf8')]));
-  build = (await testBuilder()).build({ files: sources, implementedImports: null });
+  builder = await testBuilder();
+  build = builder.build({ files: sources, implementedImports: null });
 }, 180_000);
 
 function run(scenario: ScenarioInput, options: { faults?: string[]; systematicTarget?: string; files?: Record<string, string> } = {}) {
   const events: SimEvent[] = [];
-  const built = options.files ? buildOf(options.files) : build;
+  const built = options.files ? builder.build({ files: options.files, implementedImports: null }) : build;
   const out = runDriver({ build: built, driverName: 'labnic-miniport', scenario, onEvent: (e) => events.push(e), ...(options.faults ? { faults: options.faults } : {}), ...(options.systematicTarget ? { systematicTarget: options.systematicTarget } : {}) });
   return { ...out, events };
 }
 
-let builder: Awaited<ReturnType<typeof testBuilder>>;
-function buildOf(files: Record<string, string>): BuildResult {
-  return builder.build({ files, implementedImports: null });
-}
-beforeAll(async () => {
-  builder = await testBuilder();
-});
 
 const up = (extra: ScenarioInput['steps'][number][] = [], addDevice: Partial<Extract<ScenarioInput['steps'][number], { step: 'add-device' }>> = {}): ScenarioInput => ({
   steps: [
