@@ -106,6 +106,13 @@ export const ScenarioStep = z.discriminatedUnion('step', [
     lower: z.string().min(1).max(64).default('lower0'),
     start: z.enum(['inside', 'later', 'never']).default('inside'),
     startAfterMs: z.number().min(0).max(3_600_000).default(100),
+    /**
+     * Operations of the lower adapter that pend (ndis-rules §5.8, S6): NdisOpenAdapterEx and
+     * NdisCloseAdapterEx return NDIS_STATUS_PENDING and complete 1 ms later through
+     * ProtocolOpenAdapterCompleteEx / ProtocolCloseAdapterCompleteEx; NdisOidRequest returns
+     * NDIS_STATUS_PENDING and completes through ProtocolOidRequestComplete.
+     */
+    pend: z.array(z.enum(['open', 'close', 'oid'])).max(3).readonly().default([]),
   }).strict(),
   /** NDIS unbinds the protocol from the lower adapter: NetEventPause, then ProtocolUnbindAdapterEx. */
   z.object({ step: z.literal('unbind'), lower: z.string().min(1).max(64).default('lower0') }).strict(),

@@ -2,12 +2,13 @@ import { hex } from '../kernel/bugcheck';
 import { TICKS_PER_MILLISECOND } from '../kernel/clock';
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from '../kernel/irql';
 import { siteFields, type Session } from '../session/session';
-import { adapterOf, adapters, addAdapterChecks, haltAdapter, initializeAdapter, pauseAdapter, writeHeader, type Adapter } from './adapter';
+import { adapterOf, adapters, addAdapterChecks, haltAdapter, initializeAdapter, pauseAdapter, restartAdapter, writeHeader, type Adapter } from './adapter';
 import { oidName } from './oid';
 import { driverState, hexStatus, type MiniportRegistration } from './driver';
 import { args, defineImports } from './imports';
 import { buildLowerReceiveNbls, handBackFromSend, handDownForSend, heldLowerReceives, nblFrames, returnLowerReceives } from './nbl';
 import { protocolState, type ProtocolRegistration } from './protocol';
+import { addHangExplainer } from './sync';
 import { base64, destinationAddress, FrameBuilder, headHex } from './wire';
 import { isSuccess, K } from './status';
 
@@ -31,6 +32,18 @@ import { isSuccess, K } from './status';
 
 export type BindingState = 'Unbound' | 'Opening' | 'Closing' | 'Paused' | 'Restarting' | 'Running' | 'Pausing';
 export type DeviceStart = 'inside' | 'later' | 'never';
+/** Which of the lower adapter's operations complete asynchronously (ndis-rules §5.8, S6). */
+export type PendedOperation = 'open' | 'close' | 'oid';
+
+export interface BindOptions {
+  start: DeviceStart;
+  startAfterMs: number;
+  /** Operations NDIS completes later through the protocol's completion handlers. */
+  pend: readonly PendedOperation[];
+}
+
+/** How long a pended open, close or OID request takes to complete. */
+const PEND_TICKS = TICKS_PER_MILLISECOND;
 
 interface Binding {
   lower: string;
@@ -41,8 +54,21 @@ interface Binding {
   /** The protocol's ProtocolBindingContext (from NdisOpenAdapterEx) and NDIS's binding handle. */
   bindingContext: number;
   bindingHandle: number;
+  /** The open completed with success (synchronously, or in ProtocolOpenAdapterCompleteEx). */
   opened: boolean;
+  /** NdisOpenAdapterEx returned NDIS_STATUS_PENDING and ProtocolOpenAdapterCompleteEx has not run yet. */
+  openPending: boolean;
+  /** NdisCloseAdapterEx was called: the binding handle is invalid from then on. */
   closed: boolean;
+  /** NdisCloseAdapterEx returned NDIS_STATUS_PENDING and ProtocolCloseAdapterCompleteEx has not run yet. */
+  closePending: boolean;
+  /** The protocol's ProtocolBindingContext was pool memory (so freeing it early can be seen). */
+  contextInPool: boolean;
+  /** The bind failed: NdisReEnumerateProtocolBindings offers the adapter again. */
+  failed: boolean;
+  /** OID requests NdisOidRequest returned PENDING for, not completed yet. */
+  oidsPending: Set<number>;
+  pend: ReadonlySet<PendedOperation>;
   bindPending: { done: boolean; status: number } | undefined;
   unbindPending: { done: boolean } | undefined;
   start: DeviceStart;
@@ -69,21 +95,57 @@ interface DeviceInstance {
   startEntry?: { cancelled: boolean };
 }
 
+/**
+ * The lab's built-in higher-level protocol (a stand-in for TCP/IP) bound to a virtual miniport:
+ * NDIS binds it once the virtual miniport's initialization succeeded, and unbinds it before the
+ * virtual miniport is halted.
+ */
+interface HigherBinding {
+  instance: DeviceInstance;
+  state: BindingState;
+  /** What NdisIMGetBindingContext returned to it: the IM driver's DeviceContext. */
+  deviceContext: number;
+}
+
 interface BindingStateStore {
   bindings: Binding[];
   instances: DeviceInstance[];
+  higher: HigherBinding[];
+  /** Device instances whose MiniportInitializeEx runs inside the driver's own NdisIMInitializeDeviceInstanceEx call now. */
+  initializingInside: DeviceInstance[];
+  /** Bind options per lower adapter (NdisReEnumerateProtocolBindings binds again with them). */
+  options: Map<string, BindOptions>;
 }
+
+/** The built-in higher-level protocol's name (what it registers as, in events). */
+export const HIGHER_PROTOCOL = 'LABTCPIP';
 
 addAdapterChecks({
   // NDIS halted a virtual miniport itself (a halt step, a removal): the device instance is gone,
   // and the driver has nothing left to de-initialize.
   afterHalt(session, adapter) {
-    for (const instance of store(session).instances) if (instance.adapter === adapter && instance.state === 'initialized') instance.state = 'deinitialized';
+    for (const instance of store(session).instances) {
+      if (instance.adapter !== adapter) continue;
+      if (instance.state === 'initialized') instance.state = 'deinitialized';
+      unbindHigher(session, instance);
+    }
   },
 });
 
+// MiniportInitializeEx inside the driver's own NdisIMInitializeDeviceInstanceEx call: a wait or
+// lock that hangs there usually waits for something the bind does only after that call returns.
+addHangExplainer((session, what) => {
+  const inside = store(session).initializingInside;
+  const instance = inside[inside.length - 1];
+  if (!instance) return;
+  session.violation(
+    'IM-REENTRANT-INIT',
+    `${what} while MiniportInitializeEx for ${instance.name} runs inside the driver's own NdisIMInitializeDeviceInstanceEx call (the PnP manager started the virtual device at once): the bind has not returned from that call, so whatever it does after it has not happened; hold no lock and expect no bind progress across NdisIMInitializeDeviceInstanceEx`,
+  );
+});
+
 function store(session: Session): BindingStateStore {
-  return session.state<BindingStateStore>('binding', () => ({ bindings: [], instances: [] }));
+  return session.state<BindingStateStore>('binding', () => ({ bindings: [], instances: [], higher: [], initializingInside: [], options: new Map() }));
 }
 
 const LOWER_MAC = [0x02, 0x4c, 0x41, 0x42, 0x00, 0x01];
@@ -156,10 +218,12 @@ function netPnPEvent(session: Session, binding: Binding, event: number): number 
 }
 
 /** The `bind` step: NDIS binds the driver's protocol to the lower adapter `lower` (created on first use). */
-export function bindProtocol(session: Session, lower: string, start: DeviceStart, startAfterMs: number): void {
+export function bindProtocol(session: Session, lower: string, options: BindOptions): void {
+  const { start, startAfterMs } = options;
   const s = store(session);
   if (s.bindings.some((b) => b.lower === lower && b.state !== 'Unbound')) throw new Error(`the protocol is already bound to ${lower}`);
   const protocol = liveProtocol(session);
+  s.options.set(lower, options);
   const binding: Binding = {
     lower,
     protocol,
@@ -169,7 +233,13 @@ export function bindProtocol(session: Session, lower: string, start: DeviceStart
     bindingContext: 0,
     bindingHandle: 0,
     opened: false,
+    openPending: false,
     closed: false,
+    closePending: false,
+    contextInPool: false,
+    failed: false,
+    oidsPending: new Set(),
+    pend: new Set(options.pend),
     bindPending: undefined,
     unbindPending: undefined,
     start,
@@ -200,7 +270,14 @@ export function bindProtocol(session: Session, lower: string, start: DeviceStart
   for (const str of strings) session.pool.release(str);
   session.pool.release(params);
   binding.params = 0;
+  if (binding.openPending) {
+    session.violation(
+      'BIND-OPEN-PENDING',
+      `ProtocolBindAdapterEx for ${lower} ${isSuccess(status) ? 'succeeded' : `failed (${hexStatus(status)})`} while its NdisOpenAdapterEx was still pending: wait for ProtocolOpenAdapterCompleteEx (or return NDIS_STATUS_PENDING and complete the bind from it)`,
+    );
+  }
   if (!isSuccess(status)) {
+    binding.failed = true;
     if (binding.opened && !binding.closed) {
       session.violation('BIND-FAIL-CLEANUP', `ProtocolBindAdapterEx for ${lower} failed (${hexStatus(status)}) with the adapter still open: close it (NdisCloseAdapterEx) before failing the bind`);
     }
@@ -208,7 +285,8 @@ export function bindProtocol(session: Session, lower: string, start: DeviceStart
     return;
   }
   if (!binding.opened) {
-    session.violation('BIND-FAIL-CLEANUP', `ProtocolBindAdapterEx for ${lower} returned success without a successful NdisOpenAdapterEx: a bind succeeds only with the adapter open`);
+    if (!binding.openPending) session.violation('BIND-FAIL-CLEANUP', `ProtocolBindAdapterEx for ${lower} returned success without a successful NdisOpenAdapterEx: a bind succeeds only with the adapter open`);
+    binding.failed = true;
     transition(session, binding, 'Unbound');
     return;
   }
@@ -241,6 +319,8 @@ export function unbindProtocol(session: Session, lower: string): void {
     if (!binding.unbindPending.done) session.violation('BIND-COMPLETE', `ProtocolUnbindAdapterEx for ${lower} returned NDIS_STATUS_PENDING and never called NdisCompleteUnbindAdapterEx`);
   } else if (!isSuccess(status)) {
     session.violation('BIND-UNBIND', `ProtocolUnbindAdapterEx for ${lower} returned ${hexStatus(status)}: an unbind cannot fail (NDIS_STATUS_SUCCESS or NDIS_STATUS_PENDING)`);
+  } else if (binding.closePending) {
+    session.violation('BIND-UNBIND', `ProtocolUnbindAdapterEx for ${lower} returned NDIS_STATUS_SUCCESS while its NdisCloseAdapterEx was still pending: wait for ProtocolCloseAdapterCompleteEx, or return NDIS_STATUS_PENDING and call NdisCompleteUnbindAdapterEx from it`);
   }
   if (!binding.closed) session.violation('BIND-UNBIND', `ProtocolUnbindAdapterEx for ${lower} returned without NdisCloseAdapterEx: the binding stays open to an adapter NDIS is removing`);
   for (const instance of store(session).instances) {
@@ -328,6 +408,47 @@ export function bindingStateOf(session: Session, lower: string): BindingState | 
   return [...store(session).bindings].reverse().find((b) => b.lower === lower)?.state;
 }
 
+function higherTransition(session: Session, higher: HigherBinding, to: BindingState): void {
+  const from = higher.state;
+  higher.state = to;
+  session.emit({ kind: 'binding.state', lower: higher.instance.name, protocol: HIGHER_PROTOCOL, from, to });
+}
+
+/**
+ * NDIS binds the built-in higher protocol to an initialized virtual miniport: the protocol reads
+ * the IM driver's device context (NdisIMGetBindingContext) in its bind, and NDIS restarts the
+ * virtual miniport so the binding can run.
+ */
+function bindHigher(session: Session, instance: DeviceInstance): void {
+  const adapter = instance.adapter;
+  if (instance.state !== 'initialized' || !adapter || adapter.state !== 'Paused') return;
+  const higher: HigherBinding = { instance, state: 'Unbound', deviceContext: instance.context };
+  store(session).higher.push(higher);
+  higherTransition(session, higher, 'Opening');
+  session.emit({ kind: 'ndis.note', api: 'NdisIMGetBindingContext', text: `${HIGHER_PROTOCOL} bound to ${instance.name} reads the device context the intermediate driver gave NdisIMInitializeDeviceInstanceEx: ${hex(higher.deviceContext)}` });
+  higherTransition(session, higher, 'Paused');
+  higherTransition(session, higher, 'Restarting');
+  restartAdapter(session, adapter);
+  const after: string = adapter.state;
+  higherTransition(session, higher, after === 'Running' ? 'Running' : 'Paused');
+}
+
+/** NDIS unbinds the built-in higher protocol from a virtual miniport (before halting it). */
+function unbindHigher(session: Session, instance: DeviceInstance): void {
+  const higher = store(session).higher.find((h) => h.instance === instance && h.state !== 'Unbound');
+  if (!higher) return;
+  if (higher.state === 'Running') higherTransition(session, higher, 'Pausing');
+  if (instance.adapter?.state === 'Running') pauseAdapter(session, instance.adapter);
+  if (higher.state !== 'Paused') higherTransition(session, higher, 'Paused');
+  higherTransition(session, higher, 'Closing');
+  higherTransition(session, higher, 'Unbound');
+}
+
+/** The state of the built-in higher protocol's binding to a virtual miniport. */
+export function higherBindingStateOf(session: Session, name: string): BindingState | undefined {
+  return [...store(session).higher].reverse().find((h) => h.instance.name === name)?.state;
+}
+
 /** The PnP manager starts a virtual device: NDIS calls the IM driver's MiniportInitializeEx for it. */
 export function startDevice(session: Session, instance: DeviceInstance): void {
   if (instance.state !== 'pending') return;
@@ -337,6 +458,8 @@ export function startDevice(session: Session, instance: DeviceInstance): void {
   if (adapter) instance.adapter = adapter;
   if (isSuccess(status) && adapter?.state === 'Paused') {
     instance.state = 'initialized';
+    // Higher protocols bind to a virtual miniport only once its initialization has succeeded.
+    session.kernel.queueWorkItem({ label: `${HIGHER_PROTOCOL} binds to ${instance.name}`, run: () => bindHigher(session, instance) });
   } else {
     instance.state = 'failed';
     session.violation('IM-INIT-FAIL', `the virtual miniport ${instance.name} failed to initialize (${hexStatus(status)}): NDIS records a live dump (0x15E, code 72)`, { severity: 'warn' });
@@ -436,6 +559,50 @@ function bindingInCallback(session: Session, bindContext?: number): Binding | un
   return bindContext === undefined ? opening[opening.length - 1] : opening.find((b) => b.bindContext === bindContext);
 }
 
+/**
+ * The binding a protocol names by its NdisBindingHandle, usable for `api`: a handle that was never
+ * returned is a bad handle (a lab stop); a handle whose open is still pending (BIND-OPEN-PENDING) or
+ * that was closed (BIND-UNBIND) is a violation, and the call does nothing (undefined).
+ */
+function usableBinding(session: Session, handle: number, api: string): Binding | undefined {
+  const binding = [...store(session).bindings].reverse().find((b) => b.bindingHandle === handle && handle !== 0);
+  if (!binding) return session.labStop('BAD-HANDLE', `${api}(${hex(handle)}): not a binding handle from NdisOpenAdapterEx`);
+  if (binding.openPending) {
+    session.violation('BIND-OPEN-PENDING', `${api} on the binding over ${binding.lower} before ProtocolOpenAdapterCompleteEx: NdisOpenAdapterEx returned NDIS_STATUS_PENDING, so the binding handle is not usable until the open completes`);
+    return undefined;
+  }
+  if (binding.closed) {
+    session.violation('BIND-UNBIND', `${api} on the binding over ${binding.lower} after NdisCloseAdapterEx: the binding handle is invalid once the close is called`);
+    return undefined;
+  }
+  return binding;
+}
+
+/** NDIS finishes a pended open: the handle becomes usable, and ProtocolOpenAdapterCompleteEx runs at PASSIVE_LEVEL. */
+function completeOpen(session: Session, binding: Binding, selectedOut: number, selected: number): void {
+  binding.openPending = false;
+  binding.opened = true;
+  if (selectedOut) session.memory.setU32(selectedOut, selected);
+  session.emit({ kind: 'ndis.note', api: 'NdisOpenAdapterEx', text: `the pended open of ${binding.lower} completes: ProtocolOpenAdapterCompleteEx(NDIS_STATUS_SUCCESS)` });
+  session.callDriver('ProtocolOpenAdapterCompleteEx', binding.protocol.handlers.openAdapterComplete, [binding.bindingContext, K.NDIS_STATUS_SUCCESS], PASSIVE_LEVEL);
+}
+
+/** NDIS finishes a pended close: ProtocolCloseAdapterCompleteEx runs at PASSIVE_LEVEL with the binding context, which must still be there. */
+function completeClose(session: Session, binding: Binding): void {
+  binding.closePending = false;
+  if (binding.contextInPool && !session.pool.containing(binding.bindingContext)) {
+    session.violation('BIND-UNBIND', `the protocol freed its binding context ${hex(binding.bindingContext)} for ${binding.lower} before ProtocolCloseAdapterCompleteEx: NDIS passes that context to the close completion, so it must live until then`);
+    return;
+  }
+  session.emit({ kind: 'ndis.note', api: 'NdisCloseAdapterEx', text: `the pended close of ${binding.lower} completes: ProtocolCloseAdapterCompleteEx` });
+  session.callDriver('ProtocolCloseAdapterCompleteEx', binding.protocol.handlers.closeAdapterComplete, [binding.bindingContext], PASSIVE_LEVEL);
+}
+
+/** After `ticks`, a PASSIVE_LEVEL work item of NDIS runs `run` (how pended binding operations complete). */
+function later(session: Session, label: string, run: () => void): void {
+  session.kernel.scheduler.at(session.now + PEND_TICKS, { label, run: () => session.kernel.queueWorkItem({ label, run }) });
+}
+
 defineImports([
   {
     name: 'NdisOpenAdapterEx',
@@ -455,7 +622,7 @@ defineImports([
         session.violation('BIND-OPEN-CONTEXT', `NdisOpenAdapterEx: NdisProtocolHandle ${hex(protocolHandle!)} is not the handle NdisRegisterProtocolDriver returned`);
         return K.NDIS_STATUS_FAILURE;
       }
-      if (binding.opened && !binding.closed) {
+      if ((binding.opened || binding.openPending) && !binding.closed) {
         session.violation('BIND-OPEN-CONTEXT', `NdisOpenAdapterEx called twice in one bind of ${binding.lower}`);
         return K.NDIS_STATUS_FAILURE;
       }
@@ -465,13 +632,20 @@ defineImports([
       for (let i = 0; i < count && media !== 0; i++) if (m.u32(media + 4 * i) === K.NdisMedium802_3) selected = i;
       if (selected < 0) return K.NDIS_STATUS_UNSUPPORTED_MEDIA;
       const selectedOut = m.field('NDIS_OPEN_PARAMETERS', open!, 'SelectedMediumIndex');
-      if (selectedOut) m.setU32(selectedOut, selected);
-      binding.opened = true;
       binding.closed = false;
       binding.bindingContext = bindingContext!;
+      binding.contextInPool = session.pool.containing(bindingContext!) !== undefined;
       binding.bindingHandle = session.newHandle();
       m.setU32(handleOut!, binding.bindingHandle);
       session.emit({ kind: 'resource', op: 'alloc', resource: 'binding', address: binding.bindingHandle, ...siteFields(session.site()) });
+      if (binding.pend.has('open')) {
+        // The open completes later: the handle and SelectedMediumIndex are valid only from ProtocolOpenAdapterCompleteEx on.
+        binding.openPending = true;
+        later(session, `${binding.lower}: the open completes`, () => completeOpen(session, binding, selectedOut, selected));
+        return K.NDIS_STATUS_PENDING;
+      }
+      if (selectedOut) m.setU32(selectedOut, selected);
+      binding.opened = true;
       return K.NDIS_STATUS_SUCCESS;
     },
   },
@@ -481,8 +655,8 @@ defineImports([
     result: 'void',
     maxIrql: DISPATCH_LEVEL,
     impl(session, [handle, first]) {
-      const binding = store(session).bindings.find((b) => b.bindingHandle === handle && b.opened && !b.closed);
-      if (!binding) return session.labStop('BAD-HANDLE', `NdisSendNetBufferLists(${hex(handle!)}): not an open binding handle`);
+      const binding = usableBinding(session, handle!, 'NdisSendNetBufferLists');
+      if (!binding) return;
       if (binding.state !== 'Running') {
         session.violation('BIND-STATE-IO', `NdisSendNetBufferLists on the binding over ${binding.lower} while it is ${binding.state}: a protocol sends only on a Running binding (the NBLs are not sent)`);
         return;
@@ -513,8 +687,8 @@ defineImports([
     result: 'void',
     maxIrql: DISPATCH_LEVEL,
     impl(session, [handle, first]) {
-      const binding = store(session).bindings.find((b) => b.bindingHandle === handle && b.opened);
-      if (!binding) return session.labStop('BAD-HANDLE', `NdisReturnNetBufferLists(${hex(handle!)}): not a binding handle from NdisOpenAdapterEx`);
+      const binding = usableBinding(session, handle!, 'NdisReturnNetBufferLists');
+      if (!binding) return;
       const returned = returnLowerReceives(session, 'NdisReturnNetBufferLists', first!);
       for (const nbl of returned) binding.received.delete(nbl);
       session.emit({ kind: 'nbl', op: 'return', adapter: binding.lower, count: returned.length, ...siteFields(session.site()) });
@@ -526,13 +700,28 @@ defineImports([
     result: 'status',
     maxIrql: DISPATCH_LEVEL,
     impl(session, [handle, request]) {
-      const binding = store(session).bindings.find((b) => b.bindingHandle === handle && b.opened);
-      if (!binding) return session.labStop('BAD-HANDLE', `NdisOidRequest(${hex(handle!)}): not a binding handle from NdisOpenAdapterEx`);
-      if (binding.closed || binding.state === 'Unbound') {
-        session.violation('BIND-STATE-IO', `NdisOidRequest on the binding over ${binding.lower} after it was closed: OID requests need an open binding`);
-        return K.NDIS_STATUS_CLOSING;
-      }
-      return lowerOid(session, binding, request!);
+      const binding = usableBinding(session, handle!, 'NdisOidRequest');
+      if (!binding) return K.NDIS_STATUS_CLOSING;
+      // §3.3 lists no OID requests in Opening: until the open has completed there is no binding
+      // handle to issue them on (usableBinding reports BIND-OPEN-PENDING). Once NdisOpenAdapterEx
+      // has succeeded, a bind may query the adapter it opened, as protocols do.
+      if (!binding.pend.has('oid')) return lowerOid(session, binding, request!);
+      // The miniport below pends the request: NDIS completes it through ProtocolOidRequestComplete.
+      binding.oidsPending.add(request!);
+      session.emit({ kind: 'ndis.note', api: 'NdisOidRequest', text: `the lower adapter ${binding.lower} pends the request: it completes through ProtocolOidRequestComplete`, ...siteFields(session.site()) });
+      session.kernel.scheduler.at(session.now + PEND_TICKS, {
+        label: `${binding.lower} completes an OID request`,
+        run: () =>
+          session.kernel.queueDpc({
+            label: `ProtocolOidRequestComplete(${binding.lower})`,
+            run: () => {
+              binding.oidsPending.delete(request!);
+              const status = lowerOid(session, binding, request!);
+              session.callDriver('ProtocolOidRequestComplete', binding.protocol.handlers.oidRequestComplete, [binding.bindingContext, request!, status], DISPATCH_LEVEL);
+            },
+          }),
+      });
+      return K.NDIS_STATUS_PENDING;
     },
   },
   {
@@ -541,10 +730,20 @@ defineImports([
     result: 'status',
     exactIrql: PASSIVE_LEVEL,
     impl(session, [handle]) {
-      const binding = store(session).bindings.find((b) => b.bindingHandle === handle && b.opened && !b.closed);
-      if (!binding) return session.labStop('BAD-HANDLE', `NdisCloseAdapterEx(${hex(handle!)}): not an open binding handle (closed already, or never opened)`);
+      const binding = usableBinding(session, handle!, 'NdisCloseAdapterEx');
+      if (!binding) return K.NDIS_STATUS_FAILURE;
       binding.closed = true;
       session.emit({ kind: 'resource', op: 'free', resource: 'binding', address: binding.bindingHandle, ...siteFields(session.site()) });
+      if (binding.pend.has('close') || binding.oidsPending.size > 0) {
+        // NDIS completes the close once the binding is quiet (an OID still pending holds it open).
+        binding.closePending = true;
+        const finish = (): void => {
+          if (binding.oidsPending.size > 0) later(session, `${binding.lower}: the close waits for OID requests`, finish);
+          else completeClose(session, binding);
+        };
+        later(session, `${binding.lower}: the close completes`, finish);
+        return K.NDIS_STATUS_PENDING;
+      }
       return K.NDIS_STATUS_SUCCESS;
     },
   },
@@ -602,7 +801,12 @@ defineImports([
       const start = binding?.start ?? 'inside';
       if (start === 'inside') {
         // The PnP manager starts the device at once: MiniportInitializeEx runs inside this call.
-        startDevice(session, instance);
+        s.initializingInside.push(instance);
+        try {
+          startDevice(session, instance);
+        } finally {
+          s.initializingInside.pop();
+        }
       } else if (start === 'later') {
         const entry = { cancelled: false };
         instance.startEntry = entry;
@@ -648,11 +852,76 @@ defineImports([
       }
       if (instance.state !== 'initialized') return K.NDIS_STATUS_FAILURE;
       const adapter = adapterOf(session, handle!, 'NdisIMDeInitializeDeviceInstance');
-      // NDIS unbinds what is above the virtual miniport (here: pauses it), then halts it.
+      // NDIS unbinds the protocols above the virtual miniport (pausing it), then halts it.
+      unbindHigher(session, instance);
       if (adapter.state === 'Running') pauseAdapter(session, adapter);
       if (adapter.state === 'Paused') haltAdapter(session, adapter, K.NdisHaltDeviceInstanceDeInitialized);
       instance.state = 'deinitialized';
       return K.NDIS_STATUS_SUCCESS;
+    },
+  },
+  {
+    name: 'NdisIMGetBindingContext',
+    args: args('NdisBindingHandle:handle'),
+    result: 'handle',
+    maxIrql: PASSIVE_LEVEL,
+    impl(session, [handle]) {
+      const binding = usableBinding(session, handle!, 'NdisIMGetBindingContext');
+      if (!binding) return 0;
+      // The device context exists only when the adapter below is an intermediate driver's virtual
+      // miniport; the lab's lower adapters are physical miniports, so there is none.
+      const virtual = store(session).instances.find((i) => i.name === binding.lower && i.state === 'initialized');
+      return virtual ? virtual.context : 0;
+    },
+  },
+  {
+    name: 'NdisUnbindAdapter',
+    args: args('NdisBindingHandle:handle'),
+    result: 'status',
+    maxIrql: DISPATCH_LEVEL,
+    fault: { kind: 'return', value: K.NDIS_STATUS_RESOURCES, label: 'NDIS_STATUS_RESOURCES' },
+    impl(session, [handle]) {
+      if (session.inCallback('ProtocolBindAdapterEx') || session.inCallback('ProtocolUnbindAdapterEx')) {
+        session.violation('BIND-UNBIND', 'NdisUnbindAdapter inside ProtocolBindAdapterEx or ProtocolUnbindAdapterEx: a protocol asks for its own unbind only outside those functions (fail the bind instead, or let the unbind run)');
+        return K.NDIS_STATUS_FAILURE;
+      }
+      const binding = usableBinding(session, handle!, 'NdisUnbindAdapter');
+      if (!binding) return K.NDIS_STATUS_FAILURE;
+      // NDIS queues a work item that pauses the binding and calls ProtocolUnbindAdapterEx; the handle may be gone when this returns.
+      session.kernel.queueWorkItem({
+        label: `NDIS unbinds ${binding.protocol.name} from ${binding.lower}`,
+        run: () => {
+          if (binding.state === 'Running' || binding.state === 'Paused') unbindProtocol(session, binding.lower);
+        },
+      });
+      return K.NDIS_STATUS_SUCCESS;
+    },
+  },
+  {
+    name: 'NdisReEnumerateProtocolBindings',
+    args: args('NdisProtocolHandle:handle'),
+    result: 'void',
+    exactIrql: PASSIVE_LEVEL,
+    impl(session, [protocolHandle]) {
+      for (const handler of ['ProtocolBindAdapterEx', 'ProtocolUnbindAdapterEx', 'ProtocolNetPnPEvent']) {
+        if (session.inCallback(handler)) {
+          session.violation('BIND-REENUM', `NdisReEnumerateProtocolBindings inside ${handler}: NDIS would re-enter the binding it is changing; call it from outside the binding callbacks (a work item, DriverEntry after registration)`);
+          return;
+        }
+      }
+      const protocol = protocolState(session).registrations.find((p) => p.handle === protocolHandle && !p.deregistered);
+      if (!protocol) return session.labStop('BAD-HANDLE', `NdisReEnumerateProtocolBindings(${hex(protocolHandle!)}): not a protocol handle from NdisRegisterProtocolDriver`);
+      // NDIS offers again every adapter whose bind failed and that the protocol is not bound to.
+      const s = store(session);
+      const lowers = [...new Set(s.bindings.map((b) => b.lower))].filter((lower) => {
+        const latest = [...s.bindings].reverse().find((b) => b.lower === lower);
+        return latest !== undefined && latest.state === 'Unbound' && latest.failed;
+      });
+      session.emit({ kind: 'ndis.note', api: 'NdisReEnumerateProtocolBindings', text: lowers.length ? `NDIS offers ${lowers.join(', ')} to ${protocol.name} again` : `no adapter to offer ${protocol.name} again (every bind succeeded or was removed by NDIS)`, ...siteFields(session.site()) });
+      for (const lower of lowers) {
+        const options = s.options.get(lower)!;
+        session.kernel.queueWorkItem({ label: `NDIS binds ${protocol.name} to ${lower} again`, run: () => bindProtocol(session, lower, options) });
+      }
     },
   },
 ]);

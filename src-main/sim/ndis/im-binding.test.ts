@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { lineOf, runDriverSource } from '../../engine/session/testing';
 import { IM_START_INSIDE, IM_START_LATER, IM_START_NEVER, IM_UNBIND_BEFORE_START } from '../../../src-shared/contract/built-in-scenarios';
 import type { ScenarioInput } from '../../../src-shared/contract/scenario';
+import type { SimEvent } from '../../../src-shared/contract/sim-events';
 import { miniport, registerProtocolFunction } from './family-test-driver';
 
 /**
@@ -131,7 +132,11 @@ describe('virtual miniports of an intermediate driver', () => {
       `virtual halt: action ${NDIS_HALT_DEVICE_INSTANCE_DEINITIALIZED}`,
       'deinit = 0x00000000',
     ]);
-    expect(run.result.adapters).toEqual([{ name: '\\DEVICE\\{PASSTHRU-0}', state: 'Halted', history: ['Halted', 'Initializing', 'Paused', 'Halted'] }]);
+    // Once the virtual miniport initialized, NDIS binds the higher protocol (LABTCPIP) to it, which
+    // restarts it; the de-initialization unbinds that protocol (pausing the miniport) before the halt.
+    expect(run.result.adapters).toEqual([{ name: '\\DEVICE\\{PASSTHRU-0}', state: 'Halted', history: ['Halted', 'Initializing', 'Paused', 'Restarting', 'Running', 'Pausing', 'Paused', 'Halted'] }]);
+    const higher = run.events.filter((e): e is Extract<SimEvent, { kind: 'binding.state' }> => e.kind === 'binding.state' && e.protocol === 'LABTCPIP').map((e) => e.to);
+    expect(higher).toEqual(['Opening', 'Paused', 'Restarting', 'Running', 'Pausing', 'Paused', 'Closing', 'Unbound']);
   });
 
   it('the start may come later: NdisIMInitializeDeviceInstanceEx returns SUCCESS (initialization initiated) and MiniportInitializeEx runs when PnP starts the device', async () => {

@@ -6,7 +6,7 @@ import type { Session } from '../session/session';
 import { args, defineImports } from './imports';
 import { describeSite, shortSite } from './memory';
 import { K } from './status';
-import { checkLocksReleased } from './sync';
+import { checkLocksReleased, explainHang } from './sync';
 
 /**
  * Kernel dispatcher objects and DPCs the driver keeps in its own memory: KDPC, KTIMER, KEVENT and
@@ -379,6 +379,7 @@ defineImports([
         return K.STATUS_SUCCESS;
       }
       if (timeout === undefined) {
+        explainHang(session, `KeWaitForSingleObject(${hex(address!)}) waits for an object nothing can signal now`);
         session.labStop(
           'WAIT-FOREVER',
           `KeWaitForSingleObject(${hex(address!)}, no timeout) waits forever: the ${KIND_NAMES[object.kind].type} (initialized at ${describeSite(object.initializedAt)}) is not signaled, and no timer, DPC or work item is pending that could signal it`,

@@ -69,7 +69,7 @@ describe('the reference pass-through intermediate driver', () => {
       steps: [
         { step: 'load' },
         { step: 'bind' },
-        { step: 'restart', adapter: virtual },
+        { step: 'expect-state', adapter: virtual, state: 'Running' },
         { step: 'lower-link', state: 'down' },
         { step: 'expect-link', adapter: virtual, state: 'down' },
         { step: 'lower-link', state: 'up' },
@@ -79,7 +79,7 @@ describe('the reference pass-through intermediate driver', () => {
       ],
     });
     expect(r.result.findings).toEqual([]);
-    expect(r.result.expectations.map((e) => e.ok)).toEqual([true, true]);
+    expect(r.result.expectations.map((e) => e.ok)).toEqual([true, true, true]);
     expect(r.events.some((e) => e.kind === 'driver.callback' && e.handler === 'ProtocolStatusEx')).toBe(true);
   });
 });

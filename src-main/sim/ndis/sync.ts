@@ -105,8 +105,25 @@ export function heldLocks(session: Session): Array<{ address: number; at: Site }
   return [...syncState(session).spinLocks].filter(([, l]) => l.held).map(([address, l]) => ({ address, at: l.acquiredAt }));
 }
 
+/**
+ * Families that know why a thread can hang (a wait nobody can satisfy, a lock this CPU holds) in
+ * their context report their own rule first, e.g. a virtual MiniportInitializeEx running inside
+ * the driver's own NdisIMInitializeDeviceInstanceEx call (IM-REENTRANT-INIT).
+ */
+type HangExplainer = (session: Session, what: string) => void;
+const hangExplainers: HangExplainer[] = [];
+
+export function addHangExplainer(explainer: HangExplainer): void {
+  hangExplainers.push(explainer);
+}
+
+export function explainHang(session: Session, what: string): void {
+  for (const explainer of hangExplainers) explainer(session, what);
+}
+
 function deadlock(session: Session, api: string, address: number, what: string, at: Site): never {
   const message = `${api}(${hex(address)}): this CPU already holds the ${what} (acquired at ${describeSite(at)}); acquiring it again spins forever`;
+  explainHang(session, `${api}(${hex(address)}) spins on a ${what} this CPU already holds (acquired at ${describeSite(at)})`);
   session.violation('LOCK-DISCIPLINE', message);
   session.labStop('LOCK-DISCIPLINE', message);
 }
@@ -447,6 +464,7 @@ defineImports([
       const result = session.kernel.waitUntil(() => event.signaled, ms === 0 ? undefined : ms * TICKS_PER_MILLISECOND);
       if (result.satisfied) return 1;
       if (ms === 0 && result.stuck) {
+        explainHang(session, `NdisWaitEvent(${hex(address!)}, 0) waits for an event nothing can set now`);
         session.labStop(
           'WAIT-FOREVER',
           `NdisWaitEvent(${hex(address!)}, 0) waits forever: the event (initialized at ${describeSite(event.initializedAt)}) is not set, and no timer, DPC or work item is pending that could set it`,

@@ -118,7 +118,7 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
           break;
         }
         case 'bind':
-          bindProtocol(session, step.lower, step.start, step.startAfterMs);
+          bindProtocol(session, step.lower, { start: step.start, startAfterMs: step.startAfterMs, pend: step.pend });
           break;
         case 'unbind':
           unbindProtocol(session, step.lower);
