@@ -140,6 +140,14 @@ export const IM_UNBIND_BEFORE_START = imScenario('im-unbind-before-start', 'The 
   { step: 'advance-time', ms: 50 },
 ]);
 
+/** The lower adapter pends the open, the close and OID requests (ndis-rules §5.8, S6). */
+export const IM_PENDED = imScenario(
+  'im-pended',
+  'NdisOpenAdapterEx, NdisCloseAdapterEx and NdisOidRequest on lower0 return NDIS_STATUS_PENDING and complete 1 ms later through ProtocolOpenAdapterCompleteEx, ProtocolCloseAdapterCompleteEx and ProtocolOidRequestComplete.',
+  { step: 'bind', start: 'inside', pend: ['open', 'close', 'oid'] },
+  [{ step: 'advance-time', ms: 50 }],
+);
+
 /** Two lower adapters: one virtual miniport per binding. */
 export const IM_TWO_ADAPTERS: ScenarioInput = {
   name: 'im-two-adapters',
@@ -185,6 +193,7 @@ export const BUILT_IN_SCENARIOS: Readonly<Record<string, ScenarioInput>> = {
   'im-start-later': IM_START_LATER,
   'im-start-never': IM_START_NEVER,
   'im-unbind-before-start': IM_UNBIND_BEFORE_START,
+  'im-pended': IM_PENDED,
   'im-two-adapters': IM_TWO_ADAPTERS,
   'miniport-im': MINIPORT_IM,
 };

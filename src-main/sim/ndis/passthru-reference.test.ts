@@ -35,7 +35,7 @@ describe('the reference pass-through intermediate driver', () => {
   });
 
   it('runs every built-in IM scenario clean', () => {
-    for (const name of ['im-start-inside', 'im-start-later', 'im-start-never', 'im-unbind-before-start', 'im-two-adapters']) {
+    for (const name of ['im-start-inside', 'im-start-later', 'im-start-never', 'im-unbind-before-start', 'im-pended', 'im-two-adapters']) {
       const r = run(BUILT_IN_SCENARIOS[name]!);
       expect({ name, result: r.result.result, findings: r.result.findings, failed: r.result.expectations.filter((e) => !e.ok) }).toEqual({ name, result: 'clean', findings: [], failed: [] });
     }

@@ -113,7 +113,7 @@ describe('what the editor offers', () => {
     expect(item).toMatchObject({ kind: 'function', insertText: 'NdisMRegisterMiniportDriver($0)', snippet: true, triggerSignature: true });
     expect(item.labelDescription).toMatch(/^Registers the miniport's entry points/);
     expect(item.detail).toBe('function · ndis/miniport.h');
-    expect(list.entries.find((e) => e.label === 'NdisUnbindAdapter')?.labelDescription).toMatch(/^not simulated yet · /);
+    expect(list.entries.find((e) => e.label === 'NdisQueryBindInstanceName')?.labelDescription).toMatch(/^not simulated yet · /);
     for (const name of ['NDIS_STATUS_SUCCESS', 'OID_GEN_MAXIMUM_FRAME_SIZE', 'NDIS_OBJECT_TYPE_DEFAULT', 'MINIPORT_INITIALIZE', 'DRIVER_INITIALIZE', 'NdisMedium802_3', 'NDIS_OID_REQUEST']) {
       expect(list.entries.some((e) => e.label === name), name).toBe(true);
     }
@@ -149,7 +149,7 @@ describe('what the editor offers', () => {
     expect(hover.parts[0]).toContain('_In_opt_ NDIS_HANDLE MiniportDriverContext');
     expect(hover.parts.join('\n')).toContain('IRQL: PASSIVE_LEVEL');
     expect(hover.parts.join('\n')).toContain('(https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/ndis/nf-ndis-ndismregisterminiportdriver)');
-    const notSimulated = hoverAt('NdisUnbindAdapter(', 3, lookup)!;
+    const notSimulated = hoverAt('NdisQueryBindInstanceName(', 3, lookup)!;
     expect(notSimulated.parts.join('\n')).toContain('Not simulated yet');
     const constant = hoverAt('return NDIS_STATUS_FAILURE;', 12, lookup)!;
     expect(constant.parts.join('\n')).toContain('value 0xC0000001');
