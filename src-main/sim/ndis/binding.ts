@@ -66,6 +66,8 @@ interface Binding {
   contextInPool: boolean;
   /** The bind failed: NdisReEnumerateProtocolBindings offers the adapter again. */
   failed: boolean;
+  /** A device instance NdisIMInitializeDeviceInstanceEx refused in this bind (NOT_ACCEPTED) because another binding's virtual miniport has it. */
+  refusedInstance: string | undefined;
   /** OID requests NdisOidRequest returned PENDING for, not completed yet. */
   oidsPending: Set<number>;
   pend: ReadonlySet<PendedOperation>;
@@ -239,6 +241,7 @@ export function bindProtocol(session: Session, lower: string, options: BindOptio
     contextInPool: false,
     failed: false,
     oidsPending: new Set(),
+    refusedInstance: undefined,
     pend: new Set(options.pend),
     bindPending: undefined,
     unbindPending: undefined,
@@ -289,6 +292,13 @@ export function bindProtocol(session: Session, lower: string, options: BindOptio
     binding.failed = true;
     transition(session, binding, 'Unbound');
     return;
+  }
+  if (binding.refusedInstance !== undefined && !s.instances.some((i) => i.binding === binding)) {
+    session.violation(
+      'IM-INIT-CALL',
+      `the bind to ${lower} succeeded with no virtual miniport of its own: NdisIMInitializeDeviceInstanceEx returned NDIS_STATUS_NOT_ACCEPTED for ${binding.refusedInstance}, which another binding's virtual miniport already is; NOT_ACCEPTED is not success — call it for each virtual miniport, with that miniport's own device instance name`,
+      { severity: 'warn' },
+    );
   }
   transition(session, binding, 'Paused');
   // NDIS restarts a new binding (NetEventRestart) once the bind has completed.
@@ -795,7 +805,11 @@ defineImports([
       }
       const name = session.memory.unicodeString(driverInstance!);
       const s = store(session);
-      if (s.instances.some((i) => i.name === name && (i.state === 'pending' || i.state === 'starting' || i.state === 'initialized'))) return K.NDIS_STATUS_NOT_ACCEPTED;
+      const existing = s.instances.find((i) => i.name === name && (i.state === 'pending' || i.state === 'starting' || i.state === 'initialized'));
+      if (existing) {
+        if (binding && existing.binding !== binding) binding.refusedInstance = name;
+        return K.NDIS_STATUS_NOT_ACCEPTED;
+      }
       const instance: DeviceInstance = { name, context: deviceContext!, registration, state: 'pending', ...(binding ? { binding } : {}) };
       s.instances.push(instance);
       const start = binding?.start ?? 'inside';

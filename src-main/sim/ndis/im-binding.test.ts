@@ -161,6 +161,16 @@ describe('virtual miniports of an intermediate driver', () => {
     expect(prints(run.events).filter((t) => t.startsWith('NdisIMInitializeDeviceInstanceEx'))).toEqual(['NdisIMInitializeDeviceInstanceEx = 0x00000000', 'NdisIMInitializeDeviceInstanceEx = 0x00010003']);
   });
 
+  it('one call per virtual miniport: a driver that asks for one device instance name for two lower adapters gets NOT_ACCEPTED the second time and must not take it for success (IM-INIT-CALL)', async () => {
+    const run = await runDriverSource(
+      { 'im.c': imDriver() },
+      { scenario: { steps: [{ step: 'load' }, { step: 'bind', lower: 'lower0' }, { step: 'bind', lower: 'lower1' }, { step: 'unbind', lower: 'lower1' }, { step: 'unbind', lower: 'lower0' }, { step: 'unload' }] } },
+    );
+    const finding = run.result.findings.find((f) => f.rule === 'IM-INIT-CALL');
+    expect(finding?.severity).toBe('warn');
+    expect(finding?.message).toContain('the bind to lower1 succeeded with no virtual miniport of its own');
+  });
+
   it('IM-CANCEL-DEINIT: an unbind that leaves the virtual miniport initialized', async () => {
     const source = imDriver({ beforeClose: '/* LEAVE-IT */' });
     const run = await runDriverSource({ 'im.c': source }, { scenario: scenario('inside') });

@@ -52,6 +52,16 @@ describe('the reference pass-through intermediate driver', () => {
     expect(upIndicated).toBe(48);
   });
 
+  it('one call per virtual miniport: over two lower adapters it calls NdisIMInitializeDeviceInstanceEx once for each, with each virtual miniport\'s own name, and NDIS initializes two virtual miniports', () => {
+    const r = run(BUILT_IN_SCENARIOS['im-two-adapters']!);
+    expect(r.result.result).toBe('clean');
+    const calls = r.events.filter((e): e is Extract<SimEvent, { kind: 'ndis.call' }> => e.kind === 'ndis.call' && e.api === 'NdisIMInitializeDeviceInstanceEx');
+    expect(calls.map((c) => c.result)).toEqual(['NDIS_STATUS_SUCCESS', 'NDIS_STATUS_SUCCESS']);
+    const virtuals = r.result.adapters.map((a) => a.name);
+    expect(virtuals).toEqual(['\\DEVICE\\PASSTHRU_{LAB-LOWER0}', '\\DEVICE\\PASSTHRU_{LAB-LOWER1}']);
+    expect(r.result.adapters.every((a) => a.history.includes('Running') && a.state === 'Halted')).toBe(true);
+  });
+
   it('handles every fallible call site failing once (systematic) with no finding', () => {
     const scenario = BUILT_IN_SCENARIOS['im-start-inside']!;
     const first = run(scenario);
