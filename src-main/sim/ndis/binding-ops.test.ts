@@ -202,6 +202,13 @@ describe('binding operations that pend, and bindings the protocol changes itself
     expect(run.events.some((e) => e.kind === 'driver.callback' && e.handler === 'ProtocolOidRequestComplete')).toBe(true);
   });
 
+  it('NdisCancelOidRequest: a pended request with that RequestId completes at once with NDIS_STATUS_REQUEST_ABORTED', async () => {
+    const afterOpen = 's = QueryLinkSpeed(); if (s == NDIS_STATUS_PENDING) { NdisCancelOidRequest(Ctx->BindingHandle, Oid.RequestId); NdisWaitEvent(&OidEvent, 0); }';
+    const run = await runDriverSource({ 'p.c': driver({ afterOpen }).replace('Oid.RequestType = NdisRequestQueryInformation;', 'Oid.RequestType = NdisRequestQueryInformation; Oid.RequestId = (PVOID)0x51;') }, { scenario: scenario(['oid']) });
+    expect(run.result.findings).toEqual([]);
+    expect(prints(run.events)).toContain('oid complete 0xc001000c: 0 bytes, speed 0');
+  });
+
   it('NdisUnbindAdapter: a protocol asks for its own unbind; NDIS pauses the binding and calls ProtocolUnbindAdapterEx from a work item', async () => {
     const onStatus = 'DbgPrint("unbind me = 0x%08x", NdisUnbindAdapter(Ctx->BindingHandle));';
     const run = await runDriverSource(

@@ -68,8 +68,10 @@ interface Binding {
   failed: boolean;
   /** A device instance NdisIMInitializeDeviceInstanceEx refused in this bind (NOT_ACCEPTED) because another binding's virtual miniport has it. */
   refusedInstance: string | undefined;
-  /** OID requests NdisOidRequest returned PENDING for, not completed yet. */
-  oidsPending: Set<number>;
+  /** OID requests NdisOidRequest returned PENDING for, not completed yet, and how to cancel each (NdisCancelOidRequest). */
+  oidsPending: Map<number, { cancel(): void }>;
+  /** NBLs sent down this binding that the lower adapter has not completed yet. */
+  sendsInFlight: Set<number>;
   pend: ReadonlySet<PendedOperation>;
   bindPending: { done: boolean; status: number } | undefined;
   unbindPending: { done: boolean } | undefined;
@@ -240,7 +242,8 @@ export function bindProtocol(session: Session, lower: string, options: BindOptio
     closePending: false,
     contextInPool: false,
     failed: false,
-    oidsPending: new Set(),
+    oidsPending: new Map(),
+    sendsInFlight: new Set(),
     refusedInstance: undefined,
     pend: new Set(options.pend),
     bindPending: undefined,
@@ -608,6 +611,25 @@ function completeClose(session: Session, binding: Binding): void {
   session.callDriver('ProtocolCloseAdapterCompleteEx', binding.protocol.handlers.closeAdapterComplete, [binding.bindingContext], PASSIVE_LEVEL);
 }
 
+/** The lower adapter completes sends: NDIS gives them back through ProtocolSendNetBufferListsComplete at DISPATCH_LEVEL. */
+function completeSends(session: Session, binding: Binding, nbls: number[], status: number): void {
+  if (nbls.length === 0) return;
+  for (const nbl of nbls) binding.sendsInFlight.delete(nbl);
+  session.kernel.queueDpc({
+    label: `ProtocolSendNetBufferListsComplete(${binding.lower})`,
+    run: () => {
+      handBackFromSend(session, nbls, status);
+      session.emit({ kind: 'nbl', op: 'send-complete', adapter: binding.lower, count: nbls.length, ...(status === K.NDIS_STATUS_SUCCESS ? {} : { status: hexStatus(status) }) });
+      session.callDriver('ProtocolSendNetBufferListsComplete', binding.protocol.handlers.sendNetBufferListsComplete, [binding.bindingContext, nbls[0]!, K.NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL], DISPATCH_LEVEL);
+    },
+  });
+}
+
+/** NET_BUFFER_LIST_INFO(nbl, NetBufferListCancelId): the sixth pointer of NetBufferListInfo. */
+const NET_BUFFER_LIST_CANCEL_ID = 5;
+/** NDIS_STATUS_SEND_ABORTED (= STATUS_NDIS_REQUEST_ABORTED): how cancelled sends come back. */
+const NDIS_STATUS_SEND_ABORTED = 0xc023000c;
+
 /** After `ticks`, a PASSIVE_LEVEL work item of NDIS runs `run` (how pended binding operations complete). */
 function later(session: Session, label: string, run: () => void): void {
   session.kernel.scheduler.at(session.now + PEND_TICKS, { label, run: () => session.kernel.queueWorkItem({ label, run }) });
@@ -677,17 +699,11 @@ defineImports([
         for (const nbl of nbls) for (const frame of nblFrames(session, nbl)) session.emit({ kind: 'wire.frame', adapter: binding.lower, direction: 'tx', length: frame.length, head: headHex(frame), data: base64(frame) });
       }
       session.emit({ kind: 'nbl', op: 'send', adapter: binding.lower, count: nbls.length, detail: `down the binding of ${binding.protocol.name}`, ...siteFields(session.site()) });
+      for (const nbl of nbls) binding.sendsInFlight.add(nbl);
       session.kernel.scheduler.at(session.now + TICKS_PER_MILLISECOND, {
         label: `${binding.lower} completes ${nbls.length} send(s)`,
-        run: () =>
-          session.kernel.queueDpc({
-            label: `ProtocolSendNetBufferListsComplete(${binding.lower})`,
-            run: () => {
-              handBackFromSend(session, nbls, K.NDIS_STATUS_SUCCESS);
-              session.emit({ kind: 'nbl', op: 'send-complete', adapter: binding.lower, count: nbls.length });
-              session.callDriver('ProtocolSendNetBufferListsComplete', binding.protocol.handlers.sendNetBufferListsComplete, [binding.bindingContext, nbls[0]!, K.NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL], DISPATCH_LEVEL);
-            },
-          }),
+        // Those cancelled in the meantime (NdisCancelSendNetBufferLists) went back already.
+        run: () => completeSends(session, binding, nbls.filter((nbl) => binding.sendsInFlight.has(nbl)), K.NDIS_STATUS_SUCCESS),
       });
     },
   },
@@ -717,20 +733,19 @@ defineImports([
       // has succeeded, a bind may query the adapter it opened, as protocols do.
       if (!binding.pend.has('oid')) return lowerOid(session, binding, request!);
       // The miniport below pends the request: NDIS completes it through ProtocolOidRequestComplete.
-      binding.oidsPending.add(request!);
       session.emit({ kind: 'ndis.note', api: 'NdisOidRequest', text: `the lower adapter ${binding.lower} pends the request: it completes through ProtocolOidRequestComplete`, ...siteFields(session.site()) });
-      session.kernel.scheduler.at(session.now + PEND_TICKS, {
-        label: `${binding.lower} completes an OID request`,
-        run: () =>
-          session.kernel.queueDpc({
-            label: `ProtocolOidRequestComplete(${binding.lower})`,
-            run: () => {
-              binding.oidsPending.delete(request!);
-              const status = lowerOid(session, binding, request!);
-              session.callDriver('ProtocolOidRequestComplete', binding.protocol.handlers.oidRequestComplete, [binding.bindingContext, request!, status], DISPATCH_LEVEL);
-            },
-          }),
-      });
+      const complete = (aborted: boolean): void => {
+        if (!binding.oidsPending.delete(request!)) return;
+        session.kernel.queueDpc({
+          label: `ProtocolOidRequestComplete(${binding.lower})`,
+          run: () => {
+            const status = aborted ? K.NDIS_STATUS_REQUEST_ABORTED : lowerOid(session, binding, request!);
+            session.callDriver('ProtocolOidRequestComplete', binding.protocol.handlers.oidRequestComplete, [binding.bindingContext, request!, status], DISPATCH_LEVEL);
+          },
+        });
+      };
+      binding.oidsPending.set(request!, { cancel: () => complete(true) });
+      session.kernel.scheduler.at(session.now + PEND_TICKS, { label: `${binding.lower} completes an OID request`, run: () => complete(false) });
       return K.NDIS_STATUS_PENDING;
     },
   },
@@ -936,6 +951,36 @@ defineImports([
         const options = s.options.get(lower)!;
         session.kernel.queueWorkItem({ label: `NDIS binds ${protocol.name} to ${lower} again`, run: () => bindProtocol(session, lower, options) });
       }
+    },
+  },
+  {
+    name: 'NdisCancelSendNetBufferLists',
+    args: args('NdisBindingHandle:handle', 'CancelId:ptr'),
+    result: 'void',
+    maxIrql: DISPATCH_LEVEL,
+    impl(session, [handle, cancelId]) {
+      const binding = usableBinding(session, handle!, 'NdisCancelSendNetBufferLists');
+      if (!binding) return;
+      // The miniport below gives back, with NDIS_STATUS_SEND_ABORTED, every send it still holds that carries this cancel ID.
+      const m = session.memory;
+      const info = m.offsetOf('NET_BUFFER_LIST', 'NetBufferListInfo') + 4 * NET_BUFFER_LIST_CANCEL_ID;
+      const cancelled = [...binding.sendsInFlight].filter((nbl) => m.u32(nbl + info) === cancelId && cancelId !== 0);
+      session.emit({ kind: 'ndis.note', api: 'NdisCancelSendNetBufferLists', text: `${cancelled.length} send(s) with cancel ID ${hex(cancelId!)} still held by ${binding.lower}: ${cancelled.length ? 'they come back with NDIS_STATUS_SEND_ABORTED' : 'nothing to cancel'}`, ...siteFields(session.site()) });
+      completeSends(session, binding, cancelled, NDIS_STATUS_SEND_ABORTED);
+    },
+  },
+  {
+    name: 'NdisCancelOidRequest',
+    args: args('NdisBindingHandle:handle', 'RequestId:ptr'),
+    result: 'void',
+    maxIrql: DISPATCH_LEVEL,
+    impl(session, [handle, requestId]) {
+      const binding = usableBinding(session, handle!, 'NdisCancelOidRequest');
+      if (!binding) return;
+      // A pended request with this RequestId completes now with NDIS_STATUS_REQUEST_ABORTED.
+      const pending = [...binding.oidsPending].find(([request]) => session.memory.field('NDIS_OID_REQUEST', request, 'RequestId') === requestId);
+      session.emit({ kind: 'ndis.note', api: 'NdisCancelOidRequest', text: pending ? `the pended request ${hex(pending[0])} completes with NDIS_STATUS_REQUEST_ABORTED` : `no pended request with RequestId ${hex(requestId!)} on ${binding.lower}: nothing to cancel`, ...siteFields(session.site()) });
+      pending?.[1].cancel();
     },
   },
 ]);

@@ -117,6 +117,53 @@ const NDIS_HALT_DEVICE_INSTANCE_DEINITIALIZED = 1;
 const NET_EVENT_PAUSE = 8;
 const NET_EVENT_RESTART = 9;
 
+const SENDER = `
+static NDIS_HANDLE Pool;
+static NDIS_HANDLE SendTimer;
+static PMDL FrameMdl;
+static UCHAR Frame[64] = { 0x02, 0x4c, 0x41, 0x42, 0x00, 0x02, 0x02, 0x4c, 0x41, 0x42, 0x00, 0x01, 0x88, 0xb5, 0, 0, 0, 7 };
+static VOID SendNow(PVOID s, PVOID c, PVOID a, PVOID b)
+{
+    NET_BUFFER_LIST_POOL_PARAMETERS pp;
+    PNET_BUFFER_LIST nbl;
+    UNREFERENCED_PARAMETER(s); UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(a); UNREFERENCED_PARAMETER(b);
+    NdisZeroMemory(&pp, sizeof(pp));
+    pp.Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
+    pp.Header.Revision = NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1;
+    pp.Header.Size = NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1;
+    pp.fAllocateNetBuffer = TRUE;
+    pp.PoolTag = 'tsPL';
+    Pool = NdisAllocateNetBufferListPool(ProtocolHandle, &pp);
+    FrameMdl = NdisAllocateMdl(ProtocolHandle, Frame, sizeof(Frame));
+    nbl = NdisAllocateNetBufferAndNetBufferList(Pool, 0, 0, FrameMdl, 0, sizeof(Frame));
+    SEND_CALL
+}
+static VOID ArmSend(VOID)
+{
+    NDIS_TIMER_CHARACTERISTICS tc;
+    LARGE_INTEGER due;
+    NdisZeroMemory(&tc, sizeof(tc));
+    tc.Header.Type = NDIS_OBJECT_TYPE_TIMER_CHARACTERISTICS;
+    tc.Header.Revision = NDIS_TIMER_CHARACTERISTICS_REVISION_1;
+    tc.Header.Size = NDIS_SIZEOF_TIMER_CHARACTERISTICS_REVISION_1;
+    tc.AllocationTag = 'tmPT';
+    tc.TimerFunction = SendNow;
+    NdisAllocateTimerObject(DriverHandle, &tc, &SendTimer);
+    due.QuadPart = -10000;
+    NdisSetTimerObject(SendTimer, due, 0, NULL);
+}
+`;
+/** The IM test driver that sends one 64-byte frame 1 ms after its binding restarts (`sendCall` does the sending, `nbl` ready). */
+function sendingDriver(sendCall = 'NdisSendNetBufferLists(BindingHandle, nbl, NDIS_DEFAULT_PORT_NUMBER, 0);'): string {
+  return imDriver({ afterOpen: '', beforeClose: 'NdisFreeTimerObject(SendTimer);' })
+      .replace('static NDIS_STATUS AskForVirtualMiniport', `${SENDER.replace('SEND_CALL', sendCall)}\nstatic NDIS_STATUS AskForVirtualMiniport`)
+      .replace('DbgPrint("net event %d", e->NetPnPEvent.NetEvent);', 'DbgPrint("net event %d", e->NetPnPEvent.NetEvent); if (e->NetPnPEvent.NetEvent == NetEventRestart) ArmSend();')
+      .replace(
+        'static VOID PtSendComplete(NDIS_HANDLE b, PNET_BUFFER_LIST n, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(f); }',
+        'static VOID PtSendComplete(NDIS_HANDLE b, PNET_BUFFER_LIST n, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(f); DbgPrint("send complete 0x%08x", NET_BUFFER_LIST_STATUS(n)); NdisFreeNetBufferList(n); NdisFreeMdl(FrameMdl); NdisFreeNetBufferListPool(Pool); }',
+      );
+}
+
 describe('virtual miniports of an intermediate driver', () => {
   it('MiniportInitializeEx may run inside NdisIMInitializeDeviceInstanceEx, with IMDeviceInstanceContext = DeviceContext; after init the unbind de-initializes it and NDIS halts it with NdisHaltDeviceInstanceDeInitialized', async () => {
     const run = await runDriverSource({ 'im.c': imDriver() }, { scenario: scenario('inside') });
@@ -213,49 +260,7 @@ describe('virtual miniports of an intermediate driver', () => {
     }
   });
   it('NdisSendNetBufferLists passes a Running binding\'s NBLs down; the lower adapter puts the frame on its wire and ProtocolSendNetBufferListsComplete gives them back', async () => {
-    const sender = `
-static NDIS_HANDLE Pool;
-static NDIS_HANDLE SendTimer;
-static PMDL FrameMdl;
-static UCHAR Frame[64] = { 0x02, 0x4c, 0x41, 0x42, 0x00, 0x02, 0x02, 0x4c, 0x41, 0x42, 0x00, 0x01, 0x88, 0xb5, 0, 0, 0, 7 };
-static VOID SendNow(PVOID s, PVOID c, PVOID a, PVOID b)
-{
-    NET_BUFFER_LIST_POOL_PARAMETERS pp;
-    PNET_BUFFER_LIST nbl;
-    UNREFERENCED_PARAMETER(s); UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(a); UNREFERENCED_PARAMETER(b);
-    NdisZeroMemory(&pp, sizeof(pp));
-    pp.Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
-    pp.Header.Revision = NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1;
-    pp.Header.Size = NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1;
-    pp.fAllocateNetBuffer = TRUE;
-    pp.PoolTag = 'tsPL';
-    Pool = NdisAllocateNetBufferListPool(ProtocolHandle, &pp);
-    FrameMdl = NdisAllocateMdl(ProtocolHandle, Frame, sizeof(Frame));
-    nbl = NdisAllocateNetBufferAndNetBufferList(Pool, 0, 0, FrameMdl, 0, sizeof(Frame));
-    NdisSendNetBufferLists(BindingHandle, nbl, NDIS_DEFAULT_PORT_NUMBER, 0);
-}
-static VOID ArmSend(VOID)
-{
-    NDIS_TIMER_CHARACTERISTICS tc;
-    LARGE_INTEGER due;
-    NdisZeroMemory(&tc, sizeof(tc));
-    tc.Header.Type = NDIS_OBJECT_TYPE_TIMER_CHARACTERISTICS;
-    tc.Header.Revision = NDIS_TIMER_CHARACTERISTICS_REVISION_1;
-    tc.Header.Size = NDIS_SIZEOF_TIMER_CHARACTERISTICS_REVISION_1;
-    tc.AllocationTag = 'tmPT';
-    tc.TimerFunction = SendNow;
-    NdisAllocateTimerObject(DriverHandle, &tc, &SendTimer);
-    due.QuadPart = -10000;
-    NdisSetTimerObject(SendTimer, due, 0, NULL);
-}
-`;
-    const source = imDriver({ afterOpen: '', beforeClose: 'NdisFreeTimerObject(SendTimer);' })
-      .replace('static NDIS_STATUS AskForVirtualMiniport', `${sender}\nstatic NDIS_STATUS AskForVirtualMiniport`)
-      .replace('DbgPrint("net event %d", e->NetPnPEvent.NetEvent);', 'DbgPrint("net event %d", e->NetPnPEvent.NetEvent); if (e->NetPnPEvent.NetEvent == NetEventRestart) ArmSend();')
-      .replace(
-        'static VOID PtSendComplete(NDIS_HANDLE b, PNET_BUFFER_LIST n, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(f); }',
-        'static VOID PtSendComplete(NDIS_HANDLE b, PNET_BUFFER_LIST n, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(f); DbgPrint("send complete 0x%08x", NET_BUFFER_LIST_STATUS(n)); NdisFreeNetBufferList(n); NdisFreeMdl(FrameMdl); NdisFreeNetBufferListPool(Pool); }',
-      );
+    const source = sendingDriver();
     const run = await runDriverSource({ 'im.c': source }, { scenario: { steps: [{ step: 'load' }, { step: 'bind', start: 'never' }, { step: 'advance-time', ms: 10 }, { step: 'unbind' }, { step: 'unload' }] } });
     expect(run.result.findings).toEqual([]);
     expect(prints(run.events)).toContain('send complete 0x00000000');
@@ -267,6 +272,15 @@ static VOID ArmSend(VOID)
     const bad = await runDriverSource({ 'im.c': early }, { scenario: { steps: [{ step: 'load' }, { step: 'bind', start: 'never' }, { step: 'advance-time', ms: 10 }, { step: 'unbind' }, { step: 'unload' }] } });
     expect(bad.result.findings.map((f) => f.rule)[0]).toBe('BIND-STATE-IO');
     expect(bad.result.findings[0]!.message).toContain('while it is Restarting');
+  });
+
+  it('NdisCancelSendNetBufferLists: sends the lower adapter still holds with that cancel ID come back with NDIS_STATUS_SEND_ABORTED', async () => {
+    const source = sendingDriver('NDIS_SET_NET_BUFFER_LIST_CANCEL_ID(nbl, (PVOID)0x77); NdisSendNetBufferLists(BindingHandle, nbl, NDIS_DEFAULT_PORT_NUMBER, 0); NdisCancelSendNetBufferLists(BindingHandle, (PVOID)0x76); NdisCancelSendNetBufferLists(BindingHandle, (PVOID)0x77);');
+    const run = await runDriverSource({ 'im.c': source }, { scenario: { steps: [{ step: 'load' }, { step: 'bind', start: 'never' }, { step: 'advance-time', ms: 10 }, { step: 'unbind' }, { step: 'unload' }] } });
+    expect(run.result.findings).toEqual([]);
+    expect(prints(run.events)).toContain('send complete 0xc023000c');
+    const notes = run.events.filter((e): e is Extract<SimEvent, { kind: 'ndis.note' }> => e.kind === 'ndis.note' && e.api === 'NdisCancelSendNetBufferLists').map((e) => e.text);
+    expect(notes).toEqual(['0 send(s) with cancel ID 0x00000076 still held by lower0: nothing to cancel', '1 send(s) with cancel ID 0x00000077 still held by lower0: they come back with NDIS_STATUS_SEND_ABORTED']);
   });
 
   it('frames arriving at the lower adapter reach ProtocolReceiveNetBufferLists at DISPATCH_LEVEL; NdisReturnNetBufferLists gives them back (and a pause with receives still held is BIND-STATE-IO)', async () => {
