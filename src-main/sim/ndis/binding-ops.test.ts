@@ -24,6 +24,8 @@ interface Variant {
   afterCloseCall?: string;
   /** At the start of the bind. */
   bindStart?: string;
+  /** In ProtocolNetPnPEvent (`e` the notification); falls through to return SUCCESS. */
+  onPnP?: string;
   /** In ProtocolStatusEx. */
   onStatus?: string;
   /** The virtual MiniportInitializeEx (when the test asks for one with AskForVirtualMiniport). */
@@ -117,7 +119,14 @@ static NDIS_STATUS PtUnbind(NDIS_HANDLE u, NDIS_HANDLE b)
 }
 static VOID PtOpenComplete(NDIS_HANDLE b, NDIS_STATUS s) { UNREFERENCED_PARAMETER(b); DbgPrint("open complete at IRQL %d", KeGetCurrentIrql()); OpenStatus = s; NdisSetEvent(&OpenEvent); }
 static VOID PtCloseComplete(NDIS_HANDLE b) { UNREFERENCED_PARAMETER(b); DbgPrint("close complete at IRQL %d", KeGetCurrentIrql()); NdisSetEvent(&CloseEvent); }
-static NDIS_STATUS PtPnP(NDIS_HANDLE b, PNET_PNP_EVENT_NOTIFICATION e) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(e); return NDIS_STATUS_SUCCESS; }
+static PNET_PNP_EVENT_NOTIFICATION PendingEvent;
+static VOID CompletePnP(PVOID Context, NDIS_HANDLE Item)
+{
+    UNREFERENCED_PARAMETER(Context); UNREFERENCED_PARAMETER(Item);
+    DbgPrint("completing net event %d", PendingEvent->NetPnPEvent.NetEvent);
+    NdisCompleteNetPnPEvent(Ctx->BindingHandle, PendingEvent, NDIS_STATUS_SUCCESS);
+}
+static NDIS_STATUS PtPnP(NDIS_HANDLE b, PNET_PNP_EVENT_NOTIFICATION e) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(e); ${v.onPnP ?? ''} return NDIS_STATUS_SUCCESS; }
 static VOID PtOidComplete(NDIS_HANDLE b, PNDIS_OID_REQUEST r, NDIS_STATUS s)
 {
     UNREFERENCED_PARAMETER(b);
@@ -159,6 +168,7 @@ function prints(events: SimEvent[]): string[] {
 }
 
 const PENDING = '0x00000103';
+const NET_EVENT_PAUSE = 8;
 
 describe('binding operations that pend, and bindings the protocol changes itself', () => {
   it('NdisOpenAdapterEx and NdisCloseAdapterEx may pend: NDIS completes them through ProtocolOpenAdapterCompleteEx (the medium index is valid from then on) and ProtocolCloseAdapterCompleteEx, at PASSIVE_LEVEL', async () => {
@@ -207,6 +217,19 @@ describe('binding operations that pend, and bindings the protocol changes itself
     const run = await runDriverSource({ 'p.c': driver({ afterOpen }).replace('Oid.RequestType = NdisRequestQueryInformation;', 'Oid.RequestType = NdisRequestQueryInformation; Oid.RequestId = (PVOID)0x51;') }, { scenario: scenario(['oid']) });
     expect(run.result.findings).toEqual([]);
     expect(prints(run.events)).toContain('oid complete 0xc001000c: 0 bytes, speed 0');
+  });
+
+  it('ProtocolNetPnPEvent may pend: NDIS waits for NdisCompleteNetPnPEvent before it goes on with the unbind', async () => {
+    const onPnP = 'if (e->NetPnPEvent.NetEvent == NetEventPause) { PendingEvent = e; NdisQueueIoWorkItem(WorkItem, CompletePnP, NULL); return NDIS_STATUS_PENDING; }';
+    const run = await runDriverSource({ 'p.c': driver({ onPnP }) }, { scenario: scenario([], [{ step: 'expect-binding', state: 'Running' }]) });
+    expect(run.result.findings).toEqual([]);
+    expect(prints(run.events)).toEqual(['open = 0x00000000', `completing net event ${NET_EVENT_PAUSE}`, 'close = 0x00000000']);
+  });
+
+  it('BIND-STATE-IO: a pause ProtocolNetPnPEvent pended and never completed', async () => {
+    const run = await runDriverSource({ 'p.c': driver({ onPnP: 'if (e->NetPnPEvent.NetEvent == NetEventPause) return NDIS_STATUS_PENDING; /* NEVER */' }) }, { scenario: scenario([]) });
+    expect(run.result.findings.map((f) => f.rule)).toEqual(['BIND-STATE-IO']);
+    expect(run.result.findings[0]!.message).toContain('(NetEventPause) for the binding over lower0 returned NDIS_STATUS_PENDING and never called NdisCompleteNetPnPEvent');
   });
 
   it('NdisUnbindAdapter: a protocol asks for its own unbind; NDIS pauses the binding and calls ProtocolUnbindAdapterEx from a work item', async () => {

@@ -70,6 +70,8 @@ interface Binding {
   refusedInstance: string | undefined;
   /** OID requests NdisOidRequest returned PENDING for, not completed yet, and how to cancel each (NdisCancelOidRequest). */
   oidsPending: Map<number, { cancel(): void }>;
+  /** A network PnP event ProtocolNetPnPEvent returned PENDING for, waiting for NdisCompleteNetPnPEvent. */
+  netPnPPending: { notification: number; status: number | undefined } | undefined;
   /** NBLs sent down this binding that the lower adapter has not completed yet. */
   sendsInFlight: Set<number>;
   pend: ReadonlySet<PendedOperation>;
@@ -215,7 +217,18 @@ function netPnPEvent(session: Session, binding: Binding, event: number): number 
   writeHeader(session, n, K.NDIS_OBJECT_TYPE_DEFAULT, K.NET_PNP_EVENT_NOTIFICATION_REVISION_1, K.NDIS_SIZEOF_NET_PNP_EVENT_NOTIFICATION_REVISION_1);
   m.setField('NET_PNP_EVENT_NOTIFICATION', n, 'NetPnPEvent.NetEvent', event);
   try {
-    return session.callDriver('ProtocolNetPnPEvent', binding.protocol.handlers.netPnPEvent, [binding.bindingContext, n], PASSIVE_LEVEL);
+    const status = session.callDriver('ProtocolNetPnPEvent', binding.protocol.handlers.netPnPEvent, [binding.bindingContext, n], PASSIVE_LEVEL);
+    if (status !== K.NDIS_STATUS_PENDING) return status;
+    // The protocol finishes the event later with NdisCompleteNetPnPEvent; NDIS waits for it.
+    const pending = { notification: n, status: undefined as number | undefined };
+    binding.netPnPPending = pending;
+    session.kernel.waitUntil(() => pending.status !== undefined);
+    binding.netPnPPending = undefined;
+    if (pending.status === undefined) {
+      session.violation('BIND-STATE-IO', `ProtocolNetPnPEvent (${event === K.NetEventPause ? 'NetEventPause' : event === K.NetEventRestart ? 'NetEventRestart' : `event ${event}`}) for the binding over ${binding.lower} returned NDIS_STATUS_PENDING and never called NdisCompleteNetPnPEvent`);
+      return K.NDIS_STATUS_FAILURE;
+    }
+    return pending.status;
   } finally {
     session.pool.release(n);
   }
@@ -244,6 +257,7 @@ export function bindProtocol(session: Session, lower: string, options: BindOptio
     failed: false,
     oidsPending: new Map(),
     sendsInFlight: new Set(),
+    netPnPPending: undefined,
     refusedInstance: undefined,
     pend: new Set(options.pend),
     bindPending: undefined,
@@ -981,6 +995,22 @@ defineImports([
       const pending = [...binding.oidsPending].find(([request]) => session.memory.field('NDIS_OID_REQUEST', request, 'RequestId') === requestId);
       session.emit({ kind: 'ndis.note', api: 'NdisCancelOidRequest', text: pending ? `the pended request ${hex(pending[0])} completes with NDIS_STATUS_REQUEST_ABORTED` : `no pended request with RequestId ${hex(requestId!)} on ${binding.lower}: nothing to cancel`, ...siteFields(session.site()) });
       pending?.[1].cancel();
+    },
+  },
+  {
+    name: 'NdisCompleteNetPnPEvent',
+    args: args('NdisBindingHandle:handle', 'NetPnPEventNotification:ptr', 'Status:status'),
+    result: 'void',
+    maxIrql: DISPATCH_LEVEL,
+    impl(session, [handle, notification, status]) {
+      const binding = [...store(session).bindings].reverse().find((b) => b.bindingHandle === handle && handle !== 0);
+      if (!binding) return session.labStop('BAD-HANDLE', `NdisCompleteNetPnPEvent(${hex(handle!)}): not a binding handle from NdisOpenAdapterEx`);
+      const pending = binding.netPnPPending;
+      if (!pending || pending.notification !== notification || pending.status !== undefined) {
+        session.violation('BIND-COMPLETE', `NdisCompleteNetPnPEvent(${hex(handle!)}, ${hex(notification!)}): no network PnP event of this binding is waiting for completion${pending && pending.notification !== notification ? ' (that is not the notification NDIS passed to ProtocolNetPnPEvent)' : ''}`);
+        return;
+      }
+      pending.status = status!;
     },
   },
 ]);
