@@ -4,9 +4,10 @@ import { renderTable, type BenchRow, type BenchSuite } from './table';
 import { buildSuite } from './build-bench';
 import { simSuite } from './sim-bench';
 import { transportSuite } from './transport-bench';
+import { uiSuite } from './ui-bench';
 
 /** Every suite `npm run bench` runs; later work appends its own. */
-const suites: BenchSuite[] = [transportSuite, buildSuite, simSuite];
+const suites: BenchSuite[] = [transportSuite, buildSuite, simSuite, uiSuite];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

@@ -2,7 +2,11 @@ import type { EventsFrame, LabEvent, UnsequencedEvent } from '../../src-shared/c
 import { Emitter, type Disposable } from '../../src-shared/rpc/disposable';
 
 export interface EventHubOptions {
-  /** A batch is sent as soon as it holds this many events. */
+  /**
+   * A batch is sent as soon as it holds this many events; a run's batch of simulator events counts
+   * as the events it carries, so that one frame never carries more than about this many (a client
+   * validates and shows a frame in one go: a bounded frame keeps its window responsive).
+   */
   maxBatch?: number;
   /** A partial batch waits at most this long, ms. */
   maxDelayMs?: number;
@@ -16,6 +20,8 @@ export interface EventHubOptions {
 export class EventHub {
   private seq = 0;
   private pending: LabEvent[] = [];
+  /** The events pending, counting those inside run.events batches. */
+  private weight = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly batches = new Emitter<EventsFrame>();
   private readonly maxBatch: number;
@@ -39,7 +45,8 @@ export class EventHub {
   emit(event: UnsequencedEvent): LabEvent {
     const numbered = { ...event, seq: ++this.seq } as LabEvent;
     this.pending.push(numbered);
-    if (this.pending.length >= this.maxBatch) this.flush();
+    this.weight += numbered.kind === 'run.events' ? Math.max(1, numbered.events.length) : 1;
+    if (this.weight >= this.maxBatch) this.flush();
     else if (this.timer === undefined) {
       this.timer = setTimeout(() => this.flush(), this.maxDelayMs);
       unrefTimer(this.timer);
@@ -60,6 +67,7 @@ export class EventHub {
     if (this.pending.length === 0) return;
     const events = this.pending;
     this.pending = [];
+    this.weight = 0;
     this.batches.fire({ t: 'events', events });
   }
 

@@ -64,7 +64,7 @@ export class LabEngine {
           faults: input.faults,
           seed: input.seed,
         },
-        { ...(input.breakpoints ? { breakpoints: input.breakpoints } : {}), paused: input.paused },
+        { ...(input.breakpoints ? { breakpoints: input.breakpoints } : {}), paused: input.paused, ...(input.eventsPerSecond ? { eventsPerSecond: input.eventsPerSecond } : {}) },
       );
       return { runId, build };
     },
@@ -72,6 +72,7 @@ export class LabEngine {
       const state = this.sessions.control(runId, action, events);
       return { runId, state };
     },
+    'run.speed': ({ runId, eventsPerSecond }) => ({ runId, eventsPerSecond: this.sessions.setSpeed(runId, eventsPerSecond) }),
     'run.breakpoints': ({ runId, breakpoints }) => {
       this.sessions.setBreakpoints(runId, breakpoints);
       return { runId };

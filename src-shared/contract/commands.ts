@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BuildInput, BuildSummary, ToolchainStatus } from './build';
 import { exampleCommands } from './examples';
-import { BreakpointsSchema, RunControlInput, RunStartInput, RunStartOutput, RunState } from './run';
+import { BreakpointsSchema, RunControlInput, RunSpeedInput, RunStartInput, RunStartOutput, RunState } from './run';
 
 /** Which host runs the engine: the desktop app, the web host, the command line, or a test. */
 export const HostKind = z.enum(['electron', 'web', 'cli', 'memory']);
@@ -66,6 +66,11 @@ export const commands = {
   'run.control': {
     input: RunControlInput,
     output: z.object({ runId: z.string(), state: RunState }),
+  },
+  /** Sets how fast a run goes: at most N events per wall-clock second, or 0 for no limit. */
+  'run.speed': {
+    input: RunSpeedInput,
+    output: z.object({ runId: z.string(), eventsPerSecond: z.number().int() }),
   },
   /** Replaces a run's breakpoints: NDIS functions, and source lines that call NDIS. */
   'run.breakpoints': {

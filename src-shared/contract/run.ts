@@ -35,6 +35,8 @@ export const RunStartInput = z
     breakpoints: BreakpointsSchema.optional(),
     /** Start paused, before the first event (to step from the very beginning). */
     paused: z.boolean().default(false),
+    /** The run's speed: at most this many events per wall-clock second; absent or 0 runs freely (see run.speed). */
+    eventsPerSecond: z.number().int().min(0).max(10_000_000).optional(),
   })
   .strict();
 
@@ -44,6 +46,12 @@ export const RunStartOutput = z.object({ runId: z.string().nullable(), build: Bu
 export const RunControlInput = z
   .object({ runId: z.string(), action: z.enum(['pause', 'resume', 'step', 'stop']), events: z.number().int().min(1).max(1_000_000).default(1) })
   .strict();
+
+/**
+ * A run's speed: at most `eventsPerSecond` simulator events per wall-clock second, 0 for as fast as
+ * the simulator goes. Virtual time and the events are the same at any speed; only the wall clock differs.
+ */
+export const RunSpeedInput = z.object({ runId: z.string(), eventsPerSecond: z.number().int().min(0).max(10_000_000) }).strict();
 
 export const RunState = z.enum(['running', 'paused', 'finished', 'stopped', 'failed']);
 export type RunState = z.infer<typeof RunState>;

@@ -1,5 +1,6 @@
 import { HostInterrupt } from '../../sim/session/session';
 import type { SourceSite } from '../../sim/session/source-site';
+import { Pacer } from './pacer';
 
 /**
  * Control of a running session, shared between the engine thread and the session worker. The
@@ -17,6 +18,8 @@ export const enum Slot {
   Heartbeat = 4,
   BreakpointGeneration = 5,
   BreakpointBytes = 6,
+  /** The run's speed: at most this many events per wall-clock second; 0 = as fast as it goes. */
+  Speed = 7,
 }
 
 export const enum Request {
@@ -29,7 +32,12 @@ export const enum RunState {
   Running = 0,
   Paused = 1,
   Finished = 2,
+  /** Waiting out its speed limit (not stuck: the wall-clock watchdog looks away). */
+  Pacing = 3,
 }
+
+/** The fastest speed a run can be limited to, events per second (any more is as good as unlimited). */
+export const MAX_EVENTS_PER_SECOND = 10_000_000;
 
 export interface Breakpoints {
   /** NDIS function names: stop before each call. */
@@ -45,10 +53,17 @@ export interface ControlBuffers {
   breakpoints: SharedArrayBuffer;
 }
 
-export function createControlBuffers(): ControlBuffers {
+export function createControlBuffers(eventsPerSecond = 0): ControlBuffers {
   const buffers = { control: new SharedArrayBuffer(8 * 4), breakpoints: new SharedArrayBuffer(BREAKPOINT_CAPACITY) };
-  Atomics.store(new Int32Array(buffers.control), Slot.Steps, -1);
+  const control = new Int32Array(buffers.control);
+  Atomics.store(control, Slot.Steps, -1);
+  Atomics.store(control, Slot.Speed, clampSpeed(eventsPerSecond));
   return buffers;
+}
+
+function clampSpeed(eventsPerSecond: number): number {
+  if (!Number.isFinite(eventsPerSecond) || eventsPerSecond <= 0) return 0;
+  return Math.min(MAX_EVENTS_PER_SECOND, Math.round(eventsPerSecond));
 }
 
 /** The engine's side: requests for the worker. */
@@ -86,6 +101,19 @@ export class RunController {
     this.request(Request.Stop, -1);
   }
 
+  get speed(): number {
+    return Atomics.load(this.control, Slot.Speed);
+  }
+
+  /** Limits the run to `eventsPerSecond` events per wall-clock second (0: no limit), from now on. */
+  setSpeed(eventsPerSecond: number): number {
+    const speed = clampSpeed(eventsPerSecond);
+    Atomics.store(this.control, Slot.Speed, speed);
+    Atomics.add(this.control, Slot.Wake, 1);
+    Atomics.notify(this.control, Slot.Wake);
+    return speed;
+  }
+
   setBreakpoints(breakpoints: Breakpoints): void {
     const bytes = new TextEncoder().encode(JSON.stringify(breakpoints));
     if (bytes.length > BREAKPOINT_CAPACITY) throw new Error(`too many breakpoints (${bytes.length} bytes of ${BREAKPOINT_CAPACITY})`);
@@ -114,11 +142,17 @@ export class RunGate {
   private generation = -1;
   private apis = new Set<string>();
   private lines = new Set<string>();
+  private readonly pacer = new Pacer();
 
+  /**
+   * `onIdle` runs before the worker sleeps to keep its speed: whatever it holds back (a batch of
+   * events) should go out, or a slow run would show nothing for seconds.
+   */
   constructor(
     buffers: ControlBuffers,
     private readonly onPause: (reason: PauseReason) => void,
     private readonly onResume: () => void,
+    private readonly onIdle: () => void = () => undefined,
   ) {
     this.control = new Int32Array(buffers.control);
     this.breakpointBytes = new Uint8Array(buffers.breakpoints);
@@ -132,8 +166,39 @@ export class RunGate {
     const steps = Atomics.load(this.control, Slot.Steps);
     if (steps > 0 && Atomics.sub(this.control, Slot.Steps, 1) === 1) {
       Atomics.store(this.control, Slot.Request, Request.Pause);
-      this.block({ kind: 'step' });
+      return this.block({ kind: 'step' });
     }
+    this.pace();
+  }
+
+  /** Keeps the run to its speed: sleeps until the next event is due, waking for stop, pause and a new speed. */
+  private pace(): void {
+    this.followSpeed();
+    let wait = this.pacer.afterEvent(performance.now());
+    if (wait <= 0) return;
+    this.onIdle();
+    Atomics.store(this.control, Slot.State, RunState.Pacing);
+    while (wait > 0) {
+      const wake = Atomics.load(this.control, Slot.Wake);
+      const request = Atomics.load(this.control, Slot.Request);
+      if (request === Request.Stop) {
+        Atomics.store(this.control, Slot.State, RunState.Running);
+        throw new RunStopped('the run was stopped');
+      }
+      if (request === Request.Pause) return this.block({ kind: 'pause' });
+      if (this.followSpeed()) break;
+      Atomics.wait(this.control, Slot.Wake, wake, wait);
+      wait = this.pacer.remaining(performance.now());
+    }
+    Atomics.store(this.control, Slot.State, RunState.Running);
+  }
+
+  /** Takes up a speed the engine changed; true when it did. */
+  private followSpeed(): boolean {
+    const speed = Atomics.load(this.control, Slot.Speed);
+    if (speed === this.pacer.rate) return false;
+    this.pacer.setRate(speed, performance.now());
+    return true;
   }
 
   /** Before each NDIS call: the heartbeat, and breakpoints on the function or the calling line. */
@@ -171,6 +236,7 @@ export class RunGate {
       Atomics.wait(this.control, Slot.Wake, wake);
     }
     Atomics.store(this.control, Slot.State, RunState.Running);
+    this.pacer.restart(performance.now());
     this.onResume();
   }
 

@@ -117,3 +117,57 @@ describe('runs through the contract, in a session worker', () => {
     expect(end.state === 'failed' ? end.reason : end.result?.bugcheck?.rule).toBeTruthy();
   });
 });
+
+describe('the run speed (run.speed)', () => {
+  const eventsOf = (runId: string): number => simEvents.get(runId)?.length ?? 0;
+  const firstEvents = (runId: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const deadline = setTimeout(() => reject(new Error(`${runId} sent no events`)), 20_000);
+      const poll = setInterval(() => {
+        if (eventsOf(runId) > 0) {
+          clearInterval(poll);
+          clearTimeout(deadline);
+          resolve();
+        }
+      }, 5);
+    });
+
+  it('holds a run to N events per second, streams them as they happen, and lets it go at full speed when told', async () => {
+    const free = await client.call('run.start', { files: { 'driver.c': template }, scenario: LIFECYCLE });
+    await status(free.runId!, 'finished');
+    const all = eventsOf(free.runId!);
+    expect(all).toBeGreaterThan(40);
+
+    const { runId } = await client.call('run.start', { files: { 'driver.c': template }, scenario: LIFECYCLE, eventsPerSecond: 40 });
+    await firstEvents(runId!);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const seen = eventsOf(runId!);
+    // 40 events/s: about 20 in half a second (a few more for scheduling slack), and they arrive as
+    // they happen, not in one batch at the end.
+    expect(seen).toBeLessThanOrEqual(26);
+    expect(seen).toBeGreaterThanOrEqual(2);
+    expect(engine.sessions.stateOf(runId!)).toBe('running');
+
+    expect(await client.call('run.speed', { runId: runId!, eventsPerSecond: 0 })).toEqual({ runId, eventsPerSecond: 0 });
+    expect((await status(runId!, 'finished')).result!.result).toBe('clean');
+    // The same run, event for event: speed changes the wall clock only.
+    expect(simEvents.get(runId!)!.map((e) => `${e.t} ${e.kind}`)).toEqual(simEvents.get(free.runId!)!.map((e) => `${e.t} ${e.kind}`));
+  });
+
+  it('pauses and stops a slow run while it waits out its speed', async () => {
+    const { runId } = await client.call('run.start', { files: { 'driver.c': template }, scenario: LIFECYCLE, eventsPerSecond: 2 });
+    await firstEvents(runId!);
+    await client.call('run.control', { runId: runId!, action: 'pause' });
+    expect((await status(runId!, 'paused')).reason).toBe('paused');
+    await client.call('run.control', { runId: runId!, action: 'resume' });
+    await status(runId!, 'running');
+    await client.call('run.control', { runId: runId!, action: 'stop' });
+    expect((await status(runId!, 'stopped')).reason).toBe('stopped on request');
+    expect(eventsOf(runId!)).toBeLessThan(10);
+  });
+
+  it('refuses a speed for a run that is not active, and a negative speed, saying why', async () => {
+    await expect(client.call('run.speed', { runId: 'run-999', eventsPerSecond: 10 })).rejects.toThrow(/no active run run-999/);
+    await expect(client.call('run.speed', { runId: 'run-1', eventsPerSecond: -1 })).rejects.toThrow(/eventsPerSecond/);
+  });
+});

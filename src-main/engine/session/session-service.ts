@@ -29,9 +29,9 @@ export class SessionService {
 
   constructor(private readonly events: SessionServiceEvents) {}
 
-  start(run: WorkerRun, options: { breakpoints?: Breakpoints; paused?: boolean } = {}): { runId: string; done: Promise<RunResultData | undefined> } {
+  start(run: WorkerRun, options: { breakpoints?: Breakpoints; paused?: boolean; eventsPerSecond?: number } = {}): { runId: string; done: Promise<RunResultData | undefined> } {
     const runId = `run-${this.nextRun++}`;
-    const buffers = createControlBuffers();
+    const buffers = createControlBuffers(options.eventsPerSecond ?? 0);
     const controller = new RunController(buffers);
     if (options.breakpoints) controller.setBreakpoints(options.breakpoints);
     if (options.paused) controller.step(1);
@@ -101,6 +101,13 @@ export class SessionService {
     else if (action === 'step') run.controller.step(events);
     else run.controller.stop();
     return run.state;
+  }
+
+  /** Limits a run to `eventsPerSecond` events per wall-clock second (0: no limit); returns the speed in effect. */
+  setSpeed(runId: string, eventsPerSecond: number): number {
+    const run = this.runs.get(runId);
+    if (!run) throw new Error(`no active run ${runId}`);
+    return run.controller.setSpeed(eventsPerSecond);
   }
 
   setBreakpoints(runId: string, breakpoints: Breakpoints): void {

@@ -34,6 +34,7 @@ const gate = new RunGate(
     port.postMessage({ type: 'paused', reason } satisfies FromSessionWorker);
   },
   () => port.postMessage({ type: 'resumed' } satisfies FromSessionWorker),
+  flush,
 );
 
 try {

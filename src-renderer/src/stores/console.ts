@@ -1,130 +1,422 @@
 import { defineStore } from 'pinia';
-import { ref, shallowRef, triggerRef } from 'vue';
+import { computed, markRaw, reactive, ref, shallowRef } from 'vue';
 import type { LabEvent, SimEvent } from '../../../src-shared/contract';
+import { ALL_CATEGORIES, Category, describeEngine, describeSim, kindCode, simCategory } from '../consoles/describe';
+import type { FindingRecord } from '../consoles/findings';
+import { LineStore, type LineView } from '../consoles/line-store';
+import { parseQuery, SearchJob, type Query } from '../consoles/search';
+import { TimelineModel } from '../timeline/timeline-model';
 import { useEngineStore } from './engine';
 
-export interface ConsoleLine {
-  seq: number;
-  text: string;
+/** The consoles, each a view on the same lines by category. `testid` is the console's data-testid. */
+export const CONSOLES = [
+  { id: 'all', label: 'All', mask: ALL_CATEGORIES, testid: 'console-engine', title: 'every line: engine, run, NDIS, debug, hardware, findings' },
+  { id: 'ndis', label: 'NDIS calls', mask: Category.Ndis | Category.Run, testid: 'console-ndis', title: 'NDIS calls with arguments and results, callbacks, states, OIDs, NBLs, resources, registry, scenario steps' },
+  { id: 'debug', label: 'Debug output', mask: Category.Debug, testid: 'console-debug', title: "the driver's DbgPrint output" },
+  { id: 'hardware', label: 'Hardware', mask: Category.Hardware, testid: 'console-hardware', title: 'register accesses, interrupts, DMA rings, snapshots, hardware faults, frames on the wire' },
+  { id: 'findings', label: 'Findings', mask: Category.Finding, testid: 'findings-list', title: 'checker findings and bug checks' },
+] as const;
+export type ConsoleId = (typeof CONSOLES)[number]['id'];
+
+/** Findings kept for the findings console (apart from the lines, so chatter never pushes them out). */
+export const MAX_FINDINGS = 100_000;
+
+/** The run the window follows (the newest), summed up for the status bar. */
+export interface RunSummary {
+  runId: string | undefined;
+  /** Virtual time of its latest event, 100 ns ticks. */
+  clock: number;
+  events: number;
+  adapters: Array<{ name: string; state: string }>;
+  bindings: Array<{ name: string; state: string }>;
+  findings: number;
+  /** The scenario step under way (index from 0, name), if any. */
+  step: { index: number; name: string } | undefined;
+  finished: boolean;
 }
 
-/** Lines kept in memory for display; the engine's recording keeps the full log. */
-const MAX_LINES = 200_000;
-
-/** Six bytes of hex as a MAC address, 02:4c:41:42:00:01. */
-const mac = (hex: string): string => `${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}:${hex.slice(6, 8)}:${hex.slice(8, 10)}:${hex.slice(10, 12)}`;
-
-/** An Ethernet frame's addresses and type from its first bytes (hex): ", 02:4c:… → 02:4c:…, type 0x88B5". */
-function describeFrame(head: string): string {
-  if (head.length < 28) return '';
-  return `, ${mac(head.slice(12, 24))} → ${mac(head.slice(0, 12))}, type 0x${head.slice(24, 28).toUpperCase()}`;
+interface ConsoleState {
+  query: string;
+  /** Show only the matching lines (filter), or every line with the matches marked (find). */
+  onlyMatching: boolean;
+  /** The match the next/previous buttons are at, as an index into the matches. */
+  current: number;
 }
 
-/** The engine console: one line per event, derived from the event stream. */
+/** Runs `callback` before the next paint (or soon, where there is no animation frame). */
+function nextFrame(callback: () => void): void {
+  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => callback());
+  else setTimeout(callback, 16);
+}
+
+/** Search slices: this long each, with a pause between for input and painting. */
+const SEARCH_SLICE_MS = 8;
+/** Ingest slices (events becoming lines): this long each. */
+const INGEST_SLICE_MS = 6;
+/** The shortest time between two updates of the views while lines stream in. */
+const PUBLISH_INTERVAL_MS = 40;
+
+/**
+ * The session's log as the window shows it: every event becomes a console line in a compact store
+ * (consoles/line-store.ts), checker findings a record, and the newest run's states and markers feed
+ * the timeline. Nothing per line is reactive: `version` moves at most once per animation frame
+ * and the views read what they show.
+ */
 export const useConsoleStore = defineStore('console', () => {
-  const lines = shallowRef<ConsoleLine[]>([]);
-  const dropped = ref(0);
+  // markRaw: the store hands these out as they are, never as deep reactive proxies (a million lines).
+  const store = markRaw(new LineStore());
+  const timeline = markRaw(new TimelineModel());
+  const findings: FindingRecord[] = markRaw([]);
+  let findingsDropped = 0;
+  const summary: RunSummary = { runId: undefined, clock: 0, events: 0, adapters: [], bindings: [], findings: 0, step: undefined, finished: false };
+  const adapterStates = new Map<string, string>();
+  const bindingStates = new Map<string, string>();
+  /** Events seen per run (an event's index in its run). */
+  const runEvents = new Map<string, number>();
 
-  function describe(event: LabEvent): string {
-    switch (event.kind) {
-      case 'engine.heartbeat':
-        return `engine heartbeat, up ${(event.uptimeMs / 1000).toFixed(1)} s`;
-      case 'diag.tick':
-        return `diagnostic tick ${event.index} of burst ${event.burst}`;
-      case 'toolchain.status': {
-        const { status } = event;
-        if (status.state === 'ready') return `compiler ready (clang loaded in ${status.loadMs} ms, ${status.declaredImports} NDIS imports declared)`;
-        if (status.state === 'failed') return `compiler failed: ${status.error}`;
-        const percent = status.totalBytes ? Math.round((100 * status.doneBytes) / status.totalBytes) : 0;
-        return `compiler loading: ${percent}% of ${(status.totalBytes / 1e6).toFixed(0)} MB`;
-      }
-      case 'run.events':
-        return `${event.runId}: ${event.events.length} events`;
-      case 'run.status':
-        return `${event.runId}: ${event.state}${event.reason ? ` (${event.reason})` : ''}${event.result ? ` — ${event.result.result}` : ''}`;
-      case 'build.finished':
-        return `build ${event.ok ? 'succeeded' : 'failed'}: ${event.errors} errors, ${event.warnings} warnings, ${Math.round(event.ms)} ms${event.cached ? ' (cached)' : ''}`;
-    }
+  /**
+   * Moves when lines, findings, timeline or summary changed: at most once per animation frame, and
+   * while events stream at most every PUBLISH_INTERVAL_MS (a log scrolling at 25 frames a second
+   * reads as smoothly as at 60, and leaves the frames in between to input and everything else).
+   */
+  const version = ref(0);
+  let scheduled = false;
+  let lastPublish = -Infinity;
+  function publish(): void {
+    if (scheduled) return;
+    scheduled = true;
+    const wait = lastPublish + PUBLISH_INTERVAL_MS - performance.now();
+    const go = (): void =>
+      nextFrame(() => {
+        scheduled = false;
+        lastPublish = performance.now();
+        version.value++;
+      });
+    if (wait > 0) setTimeout(go, wait);
+    else go();
   }
 
-  /** One console line per simulator event, in the words a driver engineer reads a trace in. */
-  function describeSim(event: SimEvent): string {
-    const time = `${(event.t / 10_000).toFixed(3).padStart(9)} ms`;
-    const where = 'file' in event && event.file ? ` (${event.file}:${event.line})` : '';
-    switch (event.kind) {
-      case 'ndis.call':
-        return `${time}  ${event.api}(${event.args.join(', ')})${event.result ? ` = ${event.result}` : ''}${where}`;
-      case 'driver.callback':
-        return `${time}  ${event.phase === 'enter' ? '→' : '←'} ${event.handler}${event.result ? ` = ${event.result}` : ''}`;
-      case 'adapter.state':
-        return `${time}  adapter ${event.adapter}: ${event.from} → ${event.to}`;
-      case 'finding':
-        return `${time}  FINDING ${event.rule} (${event.severity}): ${event.message}${where}`;
-      case 'bugcheck':
-        return `${time}  BUG CHECK 0x${event.code.toString(16).toUpperCase()} ${event.rule ?? ''}: ${event.message}${where}`;
-      case 'debug.print':
-        return `${time}  DbgPrint: ${event.text.trimEnd()}`;
-      case 'run.started':
-        return `${time}  run started: ${event.driver}, scenario ${event.scenario}, seed ${event.seed}${event.faults.length ? `, faults ${event.faults.join(' ')}` : ''}`;
-      case 'run.finished':
-        return `${time}  run finished: ${event.result}, ${event.findings} finding(s)`;
-      case 'scenario.step':
-        return `${time}  step ${event.index} ${event.step}: ${event.status}${event.detail ? ` — ${event.detail}` : ''}`;
-      case 'status.indication':
-        return `${time}  status ${event.adapter}: ${event.status}${event.detail ? ` — ${event.detail}` : ''}${where}`;
-      case 'hw.fault':
-        return `${time}  HW FAULT ${event.adapter}: ${event.fault}${event.detail ? ` (${event.detail})` : ''}`;
-      case 'hw.register': {
-        const name = event.register ?? `${event.space === 'port' ? 'port' : `bar${event.bar ?? 0}`}+0x${event.offset.toString(16)}`;
-        const value = `0x${event.value.toString(16).toUpperCase().padStart(event.size * 2, '0')}`;
-        return `${time}  hw ${event.adapter}: ${event.op} ${name} ${event.op === 'write' ? '←' : '→'} ${value}${event.fields ? `  ${event.fields}` : ''}${where}`;
-      }
-      case 'hw.interrupt':
-        return `${time}  hw ${event.adapter}: interrupt${event.message !== undefined ? ` (message ${event.message})` : ''} ${event.outcome}${event.dpc ? ', DPC queued' : ''}`;
-      case 'wire.frame':
-        return `${time}  wire ${event.adapter} ${event.direction === 'tx' ? 'tx →' : 'rx ←'} ${event.length} bytes${describeFrame(event.head)}`;
-      case 'error.log':
-        return `${time}  error log 0x${(event.code >>> 0).toString(16).toUpperCase()} [${event.values.join(', ')}]${where}`;
-      case 'adapter.reset':
-        return `${time}  adapter ${event.adapter}: ${event.phase}${event.status ? ` ${event.status}` : ''}${event.hung ? ' (hung)' : ''}`;
-      case 'nbl':
-        return `${time}  NBL ${event.op} ${event.adapter}: ${event.count}${event.status ? ` ${event.status}` : ''}${event.detail ? ` — ${event.detail}` : ''}${where}`;
-      case 'oid.request':
-        return `${time}  OID ${event.request} ${event.oid} → ${event.adapter} (${event.length} bytes)`;
-      case 'oid.complete':
-        return `${time}  OID ${event.oid} ${event.status} (${event.mode}, ${event.bytes} bytes)${where}`;
-      case 'resource':
-        return `${time}  ${event.op} ${event.resource} 0x${event.address.toString(16)}${event.size !== undefined ? `, ${event.size} bytes` : ''}${event.tag ? `, tag ${event.tag}` : ''}${where}`;
-      case 'registry.read':
-        return `${time}  registry ${event.scope}: ${event.keyword} ${event.found ? `= ${event.value ?? ''}` : 'not found'}${where}`;
-      case 'driver.state':
-        return `${time}  driver: ${event.state}`;
-      case 'fault.injected':
-        return `${time}  FAULT ${event.api} call ${event.call}: ${event.outcome}${where}`;
-      case 'hw.snapshot':
-        return `${time}  hw ${event.adapter}: ${event.device} snapshot, link ${event.link}${event.faults.length ? `, faults ${event.faults.join(' ')}` : ''}`;
-      default:
-        return `${time}  ${event.kind}`;
-    }
+  const active = ref<ConsoleId>('all');
+  const consoles = reactive(Object.fromEntries(CONSOLES.map((c) => [c.id, { query: '', onlyMatching: true, current: -1 } satisfies ConsoleState]))) as Record<ConsoleId, ConsoleState>;
+  const views = Object.fromEntries(CONSOLES.map((c) => [c.id, store.view(c.mask)])) as Record<ConsoleId, LineView>;
+  /** The running or finished search of each console with a query; not reactive (jobs change per slice). */
+  const jobs = new Map<ConsoleId, SearchJob>();
+  const queries = shallowRef<Partial<Record<ConsoleId, Query>>>({});
+
+  /** The selected line (a row clicked, a timeline mark clicked), and a counter that moves on every selection. */
+  const selected = ref<number>();
+  const selection = ref(0);
+
+  store.onDrop((first) => {
+    for (const job of jobs.values()) job.dropBelow(first);
+  });
+
+  // --- ingest -------------------------------------------------------------------------------
+  // Events wait in a queue and become lines in slices of a few milliseconds, so that a burst of
+  // tens of thousands (a fast run) never holds the window for longer than a slice: input and
+  // painting get their turn between slices.
+
+  const queue: Array<LabEvent | { kind: 'replay'; runId: string; events: readonly SimEvent[] }> = [];
+  let queueHead = 0;
+  /** How far into the run batch at the head of the queue the lines have got. */
+  let batchOffset = 0;
+  let ingestScheduled = false;
+  const ingestChannel = typeof MessageChannel === 'function' ? new MessageChannel() : undefined;
+  if (ingestChannel) ingestChannel.port1.onmessage = () => ingest(INGEST_SLICE_MS);
+
+  function scheduleIngest(): void {
+    if (ingestScheduled) return;
+    ingestScheduled = true;
+    if (ingestChannel) ingestChannel.port2.postMessage(0);
+    else setTimeout(() => ingest(INGEST_SLICE_MS), 0);
   }
 
+  /** The engine's events, in order (as they arrive). */
   function append(events: LabEvent[]): void {
-    const next = lines.value;
-    for (const event of events) {
-      if (event.kind === 'run.events') for (const sim of event.events) next.push({ seq: event.seq, text: describeSim(sim) });
-      else next.push({ seq: event.seq, text: describe(event) });
+    for (const event of events) queue.push(event);
+    scheduleIngest();
+  }
+
+  /** A run's events, in order, from elsewhere than the engine's stream (a session replayed from a file). */
+  function appendRun(runId: string, events: readonly SimEvent[]): void {
+    queue.push({ kind: 'replay', runId, events });
+    scheduleIngest();
+  }
+
+  /** Events waiting to become lines. */
+  function backlog(): number {
+    let n = 0;
+    for (let i = queueHead; i < queue.length; i++) {
+      const e = queue[i]!;
+      n += e.kind === 'run.events' || e.kind === 'replay' ? e.events.length : 1;
     }
-    if (next.length > MAX_LINES) {
-      const excess = next.length - MAX_LINES;
-      next.splice(0, excess);
-      dropped.value += excess;
+    return n - batchOffset;
+  }
+
+  /** Turns queued events into lines for up to `budgetMs` (Infinity: all of them, for tests). */
+  function ingest(budgetMs: number): void {
+    ingestScheduled = false;
+    const deadline = performance.now() + budgetMs;
+    let changed = false;
+    while (queueHead < queue.length) {
+      const event = queue[queueHead]!;
+      if (event.kind === 'run.events' || event.kind === 'replay') {
+        const end = Math.min(event.events.length, batchOffset + 128);
+        addRunEvents(event.runId, event.events, batchOffset, end);
+        batchOffset = end;
+        if (batchOffset >= event.events.length) {
+          queueHead++;
+          batchOffset = 0;
+        }
+      } else {
+        addLine(describeEngine(event), { category: Category.Engine, kind: 0, t: -1, run: 0, index: event.seq });
+        queueHead++;
+      }
+      changed = true;
+      if (performance.now() >= deadline) break;
     }
-    triggerRef(lines);
+    if (queueHead >= queue.length) {
+      queue.length = 0;
+      queueHead = 0;
+    } else if (queueHead > 1024) {
+      queue.splice(0, queueHead);
+      queueHead = 0;
+    }
+    if (changed) publish();
+    if (queueHead < queue.length) scheduleIngest();
+  }
+
+  function addRunEvents(runId: string, events: readonly SimEvent[], from: number, to: number): void {
+    const run = store.runNumber(runId);
+    let index = runEvents.get(runId) ?? 0;
+    for (let i = from; i < to; i++) {
+      const event = events[i]!;
+      const file = 'file' in event ? event.file : undefined;
+      const id = addLine(describeSim(event), { category: simCategory(event.kind), kind: kindCode(event.kind), t: event.t, run, index, file, line: file ? ('line' in event ? event.line : undefined) : undefined });
+      timeline.add(runId, event, id);
+      if (timeline.runId === runId) follow(runId, event);
+      if (event.kind === 'finding' || event.kind === 'bugcheck') addFinding(runId, index, event, id);
+      index++;
+    }
+    runEvents.set(runId, index);
+  }
+
+  function addLine(text: string, meta: Parameters<LineStore['append']>[1]): number {
+    const id = store.append(text, meta);
+    for (const job of jobs.values()) job.offer(id, text, meta.category);
+    return id;
+  }
+
+  function addFinding(runId: string, index: number, event: Extract<SimEvent, { kind: 'finding' | 'bugcheck' }>, lineId: number): void {
+    findings.push({
+      lineId,
+      runId,
+      index,
+      t: event.t,
+      kind: event.kind,
+      rule: event.rule ?? `0x${event.kind === 'bugcheck' ? event.code.toString(16).toUpperCase() : ''}`,
+      severity: event.kind === 'bugcheck' ? 'bugcheck' : event.severity,
+      message: event.message,
+      doc: event.kind === 'finding' ? event.doc : undefined,
+      file: event.file,
+      line: event.line,
+    });
+    if (findings.length > MAX_FINDINGS) {
+      const excess = findings.length - MAX_FINDINGS;
+      findings.splice(0, excess);
+      findingsDropped += excess;
+    }
+  }
+
+  /** Keeps the newest run's summary for the status bar. */
+  function follow(runId: string, event: SimEvent): void {
+    if (summary.runId !== runId) {
+      summary.runId = runId;
+      summary.events = 0;
+      summary.findings = 0;
+      summary.step = undefined;
+      summary.finished = false;
+      adapterStates.clear();
+      bindingStates.clear();
+    }
+    summary.events++;
+    summary.clock = event.t;
+    switch (event.kind) {
+      case 'adapter.state':
+        adapterStates.set(event.adapter, event.to);
+        summary.adapters = [...adapterStates].map(([name, state]) => ({ name, state }));
+        break;
+      case 'binding.state':
+        bindingStates.set(`${event.protocol} over ${event.lower}`, event.to);
+        summary.bindings = [...bindingStates].map(([name, state]) => ({ name, state }));
+        break;
+      case 'finding':
+      case 'bugcheck':
+        summary.findings++;
+        break;
+      case 'scenario.step':
+        if (event.status === 'started') summary.step = { index: event.index, name: event.step };
+        break;
+      case 'run.finished':
+        summary.finished = true;
+        break;
+      default:
+        break;
+    }
+  }
+
+  // --- search --------------------------------------------------------------------------------
+
+  let searching = false;
+  const searchProgress = ref(1);
+  /** Runs unfinished search jobs a slice at a time until all are done. */
+  function runSearches(): void {
+    if (searching) return;
+    searching = true;
+    const slice = (): void => {
+      let pending = 0;
+      let remaining = 0;
+      let total = 0;
+      const started = performance.now();
+      for (const job of jobs.values()) {
+        if (job.done) continue;
+        const budget = SEARCH_SLICE_MS - (performance.now() - started);
+        if (budget > 0) job.step(budget);
+        if (!job.done) pending++;
+        remaining += job.remaining;
+        total += job.boundary - store.first;
+      }
+      searchProgress.value = total > 0 ? 1 - remaining / total : 1;
+      publish();
+      if (pending > 0) setTimeout(slice, 0);
+      else searching = false;
+    };
+    setTimeout(slice, 0);
+  }
+
+  /** Sets a console's search text: a new search starts over history in the background. */
+  function setQuery(id: ConsoleId, text: string): void {
+    const state = consoles[id];
+    state.query = text;
+    state.current = -1;
+    const query = parseQuery(text);
+    const next = { ...queries.value };
+    if (query && query.kind !== 'invalid') {
+      const old = jobs.get(id);
+      if (!old || old.query.source !== query.source || old.query.kind !== query.kind) {
+        jobs.set(id, new SearchJob(store, CONSOLES.find((c) => c.id === id)!.mask, query));
+        runSearches();
+      }
+      next[id] = query;
+    } else {
+      jobs.delete(id);
+      if (query) next[id] = query;
+      else delete next[id];
+    }
+    queries.value = next;
+    publish();
+  }
+
+  function setOnlyMatching(id: ConsoleId, value: boolean): void {
+    consoles[id].onlyMatching = value;
+  }
+
+  /** The lines a console shows: all of its lines, or only the matching ones. */
+  function shown(id: ConsoleId): { length: number; at(i: number): number; indexOf(lineId: number): number; lowerBound(lineId: number): number } {
+    const job = jobs.get(id);
+    if (job && consoles[id].onlyMatching) return job;
+    return views[id].ids;
+  }
+
+  /** Lines a console holds (matching or not). */
+  function lineCount(id: ConsoleId): number {
+    return views[id].length;
+  }
+
+  function matches(id: ConsoleId): SearchJob | undefined {
+    return jobs.get(id);
+  }
+
+  /** Moves a console's current match forward (+1) or back (-1), wrapping; returns the match's line id. */
+  function stepMatch(id: ConsoleId, direction: 1 | -1): number | undefined {
+    const job = jobs.get(id);
+    if (!job || job.length === 0) return undefined;
+    const state = consoles[id];
+    if (state.current < 0 || state.current >= job.length) {
+      // From the selected line, if any, else from the end (the newest lines are the ones in view).
+      const from = selected.value;
+      state.current = from === undefined ? (direction > 0 ? 0 : job.length - 1) : direction > 0 ? job.lowerBound(from + 1) % job.length : (job.lowerBound(from) - 1 + job.length) % job.length;
+    } else state.current = (state.current + direction + job.length) % job.length;
+    const lineId = job.at(state.current);
+    selected.value = lineId;
+    selection.value++;
+    return lineId;
+  }
+
+  // --- selection ----------------------------------------------------------------------------
+
+  /**
+   * Selects a line and brings it into view: in the console shown if that console has it, else in
+   * the one that has lines of its kind. A filter that hides it turns into find (every line shown).
+   */
+  function select(lineId: number): void {
+    if (!store.has(lineId)) return;
+    const category = store.category(lineId);
+    const current = CONSOLES.find((c) => c.id === active.value)!;
+    if (!(current.mask & category)) active.value = (CONSOLES.find((c) => c.id !== 'all' && c.mask & category) ?? CONSOLES[0]).id;
+    const id = active.value;
+    const job = jobs.get(id);
+    if (job && consoles[id].onlyMatching && job.indexOf(lineId) < 0) consoles[id].onlyMatching = false;
+    selected.value = lineId;
+    selection.value++;
+  }
+
+  function clear(): void {
+    store.clear();
+    findingsDropped += findings.length;
+    findings.length = 0;
+    for (const [id, job] of jobs) jobs.set(id, new SearchJob(store, job.mask, job.query));
+    selected.value = undefined;
+    publish();
   }
 
   function start(): void {
     useEngineStore().onEvents(append);
   }
 
-  return { lines, dropped, start };
+  /** Makes a computed follow the lines (which are not reactive themselves). */
+  const track = (): number => version.value;
+
+  return {
+    store,
+    timeline,
+    /** The findings kept, oldest first (read inside something that calls track()). */
+    findings: findings as readonly FindingRecord[],
+    summary: computed<Readonly<RunSummary>>(() => {
+      track();
+      return { ...summary };
+    }),
+    findingsDropped: computed(() => (track(), findingsDropped)),
+    version,
+    active,
+    consoles,
+    queries,
+    selected,
+    selection,
+    searchProgress,
+    track,
+    append,
+    appendRun,
+    backlog,
+    ingest,
+    setQuery,
+    setOnlyMatching,
+    shown,
+    lineCount,
+    matches,
+    stepMatch,
+    select,
+    clear,
+    start,
+  };
 });

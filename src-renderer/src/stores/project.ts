@@ -1,9 +1,10 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { BuildSummary, CompilerDiagnostic, ExampleSummary, RunResultData } from '../../../src-shared/contract';
+import type { BuildSummary, CompilerDiagnostic, ExampleSummary, RunResultData, ScenarioInput } from '../../../src-shared/contract';
 import { useBenchStore } from './bench';
 import { useEngineStore } from './engine';
 import { useHardwareStore } from './hardware';
+import { useRunControlsStore } from './run-controls';
 
 export const STARTER_DRIVER = `#define NDIS_MINIPORT_DRIVER 1
 #define NDIS620_MINIPORT 1
@@ -40,6 +41,8 @@ export const useProjectStore = defineStore('project', () => {
   const runId = ref<string | null>(null);
   const runState = ref<string>('');
   const runResult = shallowRef<RunResultData>();
+  /** The scenario the last run was started with (the status bar counts its steps). */
+  const runScenario = shallowRef<ScenarioInput>();
   /** Bumped whenever the whole project is replaced (a new project from an example), not on edits. */
   const revision = ref(0);
   /** The example the project was made from (its bench.json goes to the bench store). */
@@ -128,7 +131,9 @@ export const useProjectStore = defineStore('project', () => {
     runResult.value = undefined;
     try {
       useHardwareStore().expect(scenario);
-      const started = await engine.client.call('run.start', { files: files.value, scenario, seed });
+      runScenario.value = scenario;
+      const eventsPerSecond = useRunControlsStore().speed;
+      const started = await engine.client.call('run.start', { files: files.value, scenario, seed, ...(eventsPerSecond > 0 ? { eventsPerSecond } : {}) });
       lastBuild.value = started.build;
       diagnostics.value = started.build.diagnostics;
       runId.value = started.runId;
@@ -159,6 +164,7 @@ export const useProjectStore = defineStore('project', () => {
     runId,
     runState,
     runResult,
+    runScenario,
     revision,
     example,
     examples,
