@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { test as base } from '@playwright/test';
 
@@ -8,6 +10,8 @@ export interface RunningWebHost {
   /** The page URL with its token, as the host printed it. */
   url: string;
   origin: string;
+  /** The host's project workspace: a fresh temporary folder, never the user's ~/ndis-lab-projects. */
+  workspace: string;
 }
 
 /**
@@ -17,7 +21,8 @@ export interface RunningWebHost {
 export const test = base.extend<object, { webHost: RunningWebHost }>({
   webHost: [
     async ({}, use) => {
-      const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src-main/launch/serve.ts'), '--port', '0'], {
+      const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'ndis-lab-e2e-workspace-'));
+      const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src-main/launch/serve.ts'), '--port', '0', '--workspace', workspace], {
         cwd: root,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -36,8 +41,9 @@ export const test = base.extend<object, { webHost: RunningWebHost }>({
         child.stderr!.on('data', onData);
         child.once('exit', (code) => reject(new Error(`web host exited with ${code}:\n${output}`)));
       });
-      await use({ url, origin: new URL(url).origin });
+      await use({ url, origin: new URL(url).origin, workspace });
       child.kill('SIGTERM');
+      fs.rmSync(workspace, { recursive: true, force: true });
     },
     { scope: 'worker' },
   ],

@@ -26,12 +26,16 @@ describe('ndis-lab run', () => {
     ]);
     expect(json.findings).toEqual([]);
     expect(json.bugcheck).toBeNull();
-    // The NDJSON log: a header, then every event, each valid against the contract, numbered from 1.
+    // The NDJSON log: a header (with the sources and the scenario), then every event, each valid
+    // against the contract, numbered from 1, then the end record with the result.
     const lines = fs.readFileSync(log, 'utf8').trimEnd().split('\n');
     const header = JSON.parse(lines[0]!);
-    expect(header).toMatchObject({ type: 'ndis-lab-session', version: 1, seed: 1, scenario: 'default' });
-    expect(lines.length - 1).toBe(json.events);
-    lines.slice(1).forEach((line, i) => {
+    expect(header).toMatchObject({ type: 'ndis-lab-session', version: 1, seed: 1, scenario: 'default', scenarioSpec: { name: 'default' } });
+    expect(Object.keys(header.files).sort()).toEqual(fs.readdirSync(reference).filter((f) => /\.[ch]$/.test(f)).sort());
+    const end = JSON.parse(lines[lines.length - 1]!);
+    expect(end).toMatchObject({ type: 'ndis-lab-end', state: 'finished', result: { result: 'clean', adapters: json.adapters } });
+    expect(lines.length - 2).toBe(json.events);
+    lines.slice(1, -1).forEach((line, i) => {
       const { seq, ...event } = JSON.parse(line);
       expect(seq).toBe(i + 1);
       expect(SimEvent.safeParse(event).success, line).toBe(true);

@@ -124,8 +124,9 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
 
   const systematic = faults.includes('systematic');
   const plainFaults = faults.filter((f) => f !== 'systematic');
+  const scenarioSpec = Scenario.parse(scenario);
   const writer = parsed.values.ndjson
-    ? new NdjsonWriter(parsed.values.ndjson, { driver: driverName, seed, scenario: Scenario.parse(scenario).name, faults, buildHash: built.hash })
+    ? new NdjsonWriter(parsed.values.ndjson, { driver: driverName, seed, scenario: scenarioSpec.name, faults, buildHash: built.hash, files: project.data, scenarioSpec })
     : undefined;
   const capture = parsed.values.pcap ? new PcapWriter(parsed.values.pcap) : undefined;
   let events = 0;
@@ -145,6 +146,8 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
         injections.push({ site, api, where: first.describeSite(site), result: run.result.result, findings: run.result.findings, bugcheck: run.result.bugcheck });
       }
     }
+    // One run's log ends with its result; a systematic log holds every run, one after the other.
+    if (!systematic) writer?.end({ state: 'finished', result: first.result });
     const worst = [first.result.result, ...injections.map((i) => i.result)].includes('bugcheck')
       ? 'bugcheck'
       : [first.result.result, ...injections.map((i) => i.result)].includes('findings')

@@ -4,6 +4,7 @@ import { app, BrowserWindow, ipcMain, MessageChannelMain, type IpcMainEvent, typ
 import { LabEngine, LabServer } from '../engine';
 import { setWorkerDirectory } from '../engine/worker-entry';
 import { APP_ORIGIN, registerAppScheme, serveAppScheme } from './app-protocol';
+import { electronDialogs } from './dialogs';
 import { attachIpcBridge } from './ipc-bridge';
 import { hardenSessions } from './security';
 
@@ -57,7 +58,13 @@ function isTrustedSender(event: IpcMainEvent | IpcMainInvokeEvent): boolean {
 void app.whenReady().then(() => {
   hardenSessions(isAppUrl);
   serveAppScheme(rendererDir);
-  const engine = new LabEngine({ host: 'electron', toolchain: 'background' });
+  const engine = new LabEngine({
+    host: 'electron',
+    toolchain: 'background',
+    // Projects: the workspace (~/ndis-lab-projects) and any folder chosen in the system's dialogs.
+    dialogs: electronDialogs(() => mainWindow),
+    projects: { stateDir: path.join(app.getPath('userData'), 'projects') },
+  });
   const detach = attachIpcBridge({
     ipcMain,
     server: new LabServer(engine),

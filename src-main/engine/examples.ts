@@ -72,6 +72,14 @@ export class ExampleLibrary {
     return project;
   }
 
+  /** A known example's folder (to copy it as a new project); unknown names are refused. */
+  async folder(name: string): Promise<string> {
+    const parsed = ExampleName.safeParse(name);
+    if (!parsed.success) throw badInput(`not an example name: ${JSON.stringify(name)} (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+    if (!(await this.list()).some((e) => e.name === name)) throw badInput(`no example named ${JSON.stringify(name)}; examples.list gives the names`);
+    return this.resolve(name);
+  }
+
   /** The example's folder, refusing anything that would leave the examples folder. */
   private resolve(name: string): string {
     const dir = path.resolve(this.root, name);

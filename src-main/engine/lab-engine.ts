@@ -1,6 +1,8 @@
 import process from 'node:process';
 import {
   CONTRACT_VERSION,
+  DEFAULT_SCENARIO,
+  Scenario,
   type CommandName,
   type CommandOutput,
   type CommandParsedInput,
@@ -11,6 +13,10 @@ import {
 import { IMPLEMENTED_IMPORTS } from '../sim/ndis/implemented';
 import { EventHub, unrefTimer, type EventHubOptions } from './event-hub';
 import { ExampleLibrary } from './examples';
+import type { HostDialogs } from './host-dialogs';
+import { defaultWorkspace, ProjectService } from './projects';
+import { ExportService } from './session/exports';
+import { RunRecordings } from './session/recording';
 import { SessionService } from './session/session-service';
 import { BuildService } from './toolchain/build-service';
 import type { BuildOutput } from './toolchain/build-types';
@@ -28,6 +34,12 @@ export interface LabEngineOptions {
   events?: EventHubOptions;
   /** 'background' starts loading the compiler at once (hosts); 'lazy' on the first build (tests). */
   toolchain?: 'background' | 'lazy';
+  /** Where projects live (default: NDIS_LAB_WORKSPACE or ~/ndis-lab-projects) and the recent list and autosaves (default: <workspace>/.ndis-lab). */
+  projects?: { workspace?: string; stateDir?: string };
+  /** The host's system dialogs (the desktop app): open/save projects anywhere, save exports. */
+  dialogs?: HostDialogs;
+  /** Where runs are recorded (default: a fresh folder under the system's temporary folder) and how many are kept. */
+  recordings?: { dir?: string; keep?: number };
 }
 
 /** Events emitted by one synchronous slice of a diagnostic burst before yielding to other work. */
@@ -45,6 +57,8 @@ export class LabEngine {
   private readonly heartbeat: ReturnType<typeof setInterval> | undefined;
   private bursts = 0;
   private exampleLibrary: ExampleLibrary | undefined;
+  private projectService: ProjectService | undefined;
+  private readonly options: LabEngineOptions;
 
   readonly handlers: CommandHandlers = {
     'engine.info': () => this.info(),
@@ -56,6 +70,7 @@ export class LabEngine {
       const output = await this.build(input.files);
       const build = this.summarize(output);
       if (!output.ok || !output.wasm) return { runId: null, build };
+      const scenarioSpec = input.scenario ?? Scenario.parse(DEFAULT_SCENARIO);
       const { runId } = this.sessions.start(
         {
           build: { wasm: output.wasm, lineTable: output.lineTable, inlineTable: output.inlineTable },
@@ -64,7 +79,13 @@ export class LabEngine {
           faults: input.faults,
           seed: input.seed,
         },
-        { ...(input.breakpoints ? { breakpoints: input.breakpoints } : {}), paused: input.paused, ...(input.eventsPerSecond ? { eventsPerSecond: input.eventsPerSecond } : {}) },
+        {
+          ...(input.breakpoints ? { breakpoints: input.breakpoints } : {}),
+          paused: input.paused,
+          ...(input.eventsPerSecond ? { eventsPerSecond: input.eventsPerSecond } : {}),
+          // The recording's header carries what a replay needs: the sources and the whole scenario.
+          record: { driver: 'driver', seed: input.seed, scenario: scenarioSpec.name, faults: input.faults, buildHash: output.hash, files: input.files, scenarioSpec },
+        },
       );
       return { runId, build };
     },
@@ -79,12 +100,25 @@ export class LabEngine {
     },
     'examples.list': async () => ({ examples: await this.examples.list() }),
     'examples.get': ({ name }) => this.examples.get(name),
+    'export.save': ({ runId, format, name }) => this.exports.save(runId, format, name),
+    'export.read': ({ exportId, offset }) => this.exports.read(exportId, offset),
+    'project.list': () => this.projects.list(),
+    'project.open': async ({ ref }) => ({ project: await this.projects.open(ref) }),
+    'project.create': ({ name, template }) => this.projects.create(name, template),
+    'project.save': ({ ref, files, bench }) => this.projects.save(ref, files, bench),
+    'project.saveAs': async ({ name, files, bench }) => ({ project: await this.projects.saveAs(name, files, bench) }),
+    'project.recent': async () => ({ projects: await this.projects.recent() }),
+    'project.autosave': ({ client, slot }) => this.projects.autosave(client, slot),
+    'project.restore': async ({ client }) => ({ slot: await this.projects.restore(client) }),
   };
 
   readonly builds: BuildService;
   readonly sessions: SessionService;
+  readonly recordings: RunRecordings;
+  readonly exports: ExportService;
 
   constructor(options: LabEngineOptions) {
+    this.options = options;
     this.host = options.host;
     this.hub = new EventHub(options.events);
     const reportStatus = (): void => void this.hub.emit({ kind: 'toolchain.status', status: this.builds.status });
@@ -96,9 +130,18 @@ export class LabEngine {
       onFailed: reportStatus,
     });
     if (options.toolchain === 'background') void this.builds.start().catch(() => undefined);
-    this.sessions = new SessionService({
-      onEvents: (runId, events) => void this.hub.emit({ kind: 'run.events', runId, events }),
-      onStatus: (runId, state, detail) => void this.hub.emit({ kind: 'run.status', runId, state, ...detail }),
+    this.recordings = new RunRecordings(options.recordings);
+    this.sessions = new SessionService(
+      {
+        onEvents: (runId, events) => void this.hub.emit({ kind: 'run.events', runId, events }),
+        onStatus: (runId, state, detail) => void this.hub.emit({ kind: 'run.status', runId, state, ...detail }),
+      },
+      this.recordings,
+    );
+    this.exports = new ExportService(this.recordings, {
+      dialogs: options.dialogs,
+      generator: `${ENGINE_NAME} ${ENGINE_VERSION}`,
+      isActive: (runId) => this.sessions.stateOf(runId) !== undefined,
     });
     const heartbeatMs = options.heartbeatMs ?? 1000;
     if (heartbeatMs > 0) {
@@ -111,6 +154,17 @@ export class LabEngine {
   get examples(): ExampleLibrary {
     this.exampleLibrary ??= new ExampleLibrary();
     return this.exampleLibrary;
+  }
+
+  /** Projects on disk (the workspace is made on first use). */
+  get projects(): ProjectService {
+    this.projectService ??= new ProjectService({
+      workspace: this.options.projects?.workspace ?? defaultWorkspace(),
+      ...(this.options.projects?.stateDir ? { stateDir: this.options.projects.stateDir } : {}),
+      dialogs: this.options.dialogs,
+      examples: this.examples,
+    });
+    return this.projectService;
   }
 
   uptimeMs(): number {
@@ -133,7 +187,9 @@ export class LabEngine {
   dispose(): void {
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
     void this.builds.dispose();
-    void this.sessions.dispose();
+    // Now (a host may exit right after), and again once the workers are gone (Windows keeps open files).
+    this.recordings.dispose();
+    void this.sessions.dispose().then(() => this.recordings.dispose());
     this.hub.dispose();
   }
 

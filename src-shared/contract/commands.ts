@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { BuildInput, BuildSummary, ToolchainStatus } from './build';
 import { exampleCommands } from './examples';
+import { exportCommands } from './exports';
+import { projectCommands } from './projects';
 import { BreakpointsSchema, RunControlInput, RunSpeedInput, RunStartInput, RunStartOutput, RunState } from './run';
 
 /** Which host runs the engine: the desktop app, the web host, the command line, or a test. */
@@ -79,6 +81,10 @@ export const commands = {
   },
   /** examples.list, examples.get: the example projects under resources/examples (examples.ts). */
   ...exampleCommands,
+  /** export.save, export.read: a run's NDJSON log, pcap and HTML report (exports.ts). */
+  ...exportCommands,
+  /** project.*: projects on disk, recent projects, autosave (projects.ts). */
+  ...projectCommands,
 } as const satisfies Record<string, { input: z.ZodType; output: z.ZodType }>;
 
 export type Commands = typeof commands;

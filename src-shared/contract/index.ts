@@ -10,3 +10,6 @@ export * from './scenario';
 export * from './run';
 export * from './examples';
 export * from './bench';
+export * from './exports';
+export * from './projects';
+export * from './session-log';

@@ -21,6 +21,8 @@ export const SimRunFinished = z.object({
   kind: z.literal('run.finished'),
   result: z.enum(['clean', 'findings', 'bugcheck']),
   findings: z.number().int(),
+  /** Every NDIS call the driver made, traced or not (the result's ndisCalls). */
+  ndisCalls: z.number().int().optional(),
 });
 export const SimScenarioStep = z.object({
   ...at,
@@ -29,6 +31,11 @@ export const SimScenarioStep = z.object({
   step: z.string(),
   status: z.enum(['started', 'done', 'failed', 'skipped']),
   detail: z.string().optional(),
+  /**
+   * Set when the step recorded an expectation of the run (an expect-* step, or a step that could
+   * not happen): whether it held; `detail` says what was found. A log replays the result's expectations from it.
+   */
+  ok: z.boolean().optional(),
 });
 export const SimNdisCall = z.object({
   ...at,

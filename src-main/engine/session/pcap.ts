@@ -13,6 +13,8 @@ const SNAPLEN = 65_535;
 export class PcapWriter {
   private readonly fd: number;
   private frames = 0;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
 
   constructor(path: string) {
     this.fd = fs.openSync(path, 'w');
@@ -41,11 +43,23 @@ export class PcapWriter {
     record.writeUInt32LE(microseconds % 1_000_000, 4);
     record.writeUInt32LE(Math.min(frame.length, SNAPLEN), 8);
     record.writeUInt32LE(frame.length, 12);
-    fs.writeSync(this.fd, Buffer.concat([record, frame.subarray(0, SNAPLEN)]));
+    const captured = frame.subarray(0, SNAPLEN);
+    this.pending.push(record, captured);
+    this.pendingBytes += record.length + captured.length;
     this.frames++;
+    if (this.pendingBytes > 1 << 20) this.flush();
+  }
+
+  /** Writes the buffered records (a recording flushes with every batch it hands on). */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    fs.writeSync(this.fd, Buffer.concat(this.pending, this.pendingBytes));
+    this.pending = [];
+    this.pendingBytes = 0;
   }
 
   close(): void {
+    this.flush();
     fs.closeSync(this.fd);
   }
 }

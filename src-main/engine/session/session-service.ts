@@ -5,6 +5,8 @@ import { createControlBuffers, RunController, RunState as SharedState } from './
 import type { FromSessionWorker, WorkerRun } from './session-worker';
 import { startWorker } from '../worker-entry';
 import type { SimEvent } from '../../../src-shared/contract/sim-events';
+import type { SessionLogHeaderInput } from './ndjson';
+import type { RunRecordings } from './recording';
 
 export interface SessionServiceEvents {
   onEvents(runId: string, events: SimEvent[]): void;
@@ -27,15 +29,23 @@ export class SessionService {
   private readonly runs = new Map<string, ActiveRun>();
   private nextRun = 1;
 
-  constructor(private readonly events: SessionServiceEvents) {}
+  /** `recordings`: where runs started with a `record` header are recorded (recording.ts). */
+  constructor(
+    private readonly events: SessionServiceEvents,
+    private readonly recordings?: RunRecordings,
+  ) {}
 
-  start(run: WorkerRun, options: { breakpoints?: Breakpoints; paused?: boolean; eventsPerSecond?: number } = {}): { runId: string; done: Promise<RunResultData | undefined> } {
+  start(
+    run: WorkerRun,
+    options: { breakpoints?: Breakpoints; paused?: boolean; eventsPerSecond?: number; record?: SessionLogHeaderInput } = {},
+  ): { runId: string; done: Promise<RunResultData | undefined> } {
     const runId = `run-${this.nextRun++}`;
     const buffers = createControlBuffers(options.eventsPerSecond ?? 0);
     const controller = new RunController(buffers);
     if (options.breakpoints) controller.setBreakpoints(options.breakpoints);
     if (options.paused) controller.step(1);
-    const worker = startWorker('session/session-worker', { workerData: { run, buffers } });
+    const recording = options.record && this.recordings ? this.recordings.create(runId, options.record) : undefined;
+    const worker = startWorker('session/session-worker', { workerData: { run, buffers, ...(recording ? { recording } : {}) } });
     let resolveDone!: (result: RunResultData | undefined) => void;
     const done = new Promise<RunResultData | undefined>((resolve) => (resolveDone = resolve));
     let lastBeat = controller.heartbeat;
@@ -84,6 +94,8 @@ export class SessionService {
         case 'failed':
           this.finish(runId, 'failed', { reason: message.message });
           return resolveDone(undefined);
+        case 'recording-failed':
+          return this.recordings?.failed(runId, message.message);
       }
     });
     worker.on('error', (error) => {
@@ -134,7 +146,11 @@ export class SessionService {
     this.runs.delete(runId);
     clearInterval(run.watchdog);
     run.state = state;
-    void run.worker.terminate();
+    // The recording's end record goes after the worker is gone, so nothing of it can follow.
+    void run.worker.terminate().then(
+      () => this.recordings?.finish(runId, { state, ...detail }),
+      () => this.recordings?.finish(runId, { state, ...detail }),
+    );
     this.events.onStatus(runId, state, detail);
   }
 }

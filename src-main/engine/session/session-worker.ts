@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { SimEvent } from '../../../src-shared/contract/sim-events';
 import { RunGate, RunStopped, type ControlBuffers, type PauseReason } from './run-control';
 import { runDriver, type RunOptions } from './run-driver';
+import { RunRecorder, type RecordingSpec } from './recording';
 
 export type WorkerRun = Omit<RunOptions, 'onEvent' | 'beforeCall'>;
 
@@ -14,16 +15,42 @@ export type FromSessionWorker =
   | { type: 'resumed' }
   | { type: 'finished'; result: ReturnType<typeof runDriver>['result'] }
   | { type: 'stopped' }
-  | { type: 'failed'; message: string };
+  | { type: 'failed'; message: string }
+  /** The recording could not be written (the run goes on; its export says why it is missing). */
+  | { type: 'recording-failed'; message: string };
 
 if (!parentPort) throw new Error('session-worker must run as a worker thread');
 const port = parentPort;
-const { run, buffers } = workerData as { run: WorkerRun; buffers: ControlBuffers };
+const { run, buffers, recording } = workerData as { run: WorkerRun; buffers: ControlBuffers; recording?: RecordingSpec };
+
+let recorder: RunRecorder | undefined;
+const recordingFailed = (error: unknown): void => {
+  recorder = undefined;
+  port.postMessage({ type: 'recording-failed', message: error instanceof Error ? error.message : String(error) } satisfies FromSessionWorker);
+};
+try {
+  recorder = recording ? new RunRecorder(recording) : undefined;
+} catch (error) {
+  recordingFailed(error);
+}
+const closeRecorder = (): void => {
+  try {
+    recorder?.close();
+  } catch (error) {
+    recordingFailed(error);
+  }
+};
 
 const BATCH = 512;
 let batch: SimEvent[] = [];
+// Each batch is on disk before the engine has it, so the recording holds exactly what the window saw.
 const flush = (): void => {
   if (batch.length === 0) return;
+  try {
+    recorder?.write(batch);
+  } catch (error) {
+    recordingFailed(error);
+  }
   port.postMessage({ type: 'events', events: batch } satisfies FromSessionWorker);
   batch = [];
 };
@@ -49,9 +76,11 @@ try {
     beforeCall: (api, site) => gate.beforeCall(api, site),
   });
   flush();
+  closeRecorder();
   port.postMessage({ type: 'finished', result } satisfies FromSessionWorker);
 } catch (error) {
   flush();
+  closeRecorder();
   if (error instanceof RunStopped) port.postMessage({ type: 'stopped' } satisfies FromSessionWorker);
   else port.postMessage({ type: 'failed', message: error instanceof Error ? error.message : String(error) } satisfies FromSessionWorker);
 } finally {

@@ -67,6 +67,7 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
       continue;
     }
     session.emit({ kind: 'scenario.step', index, step: label, status: 'started' });
+    const expected = expectations.length;
     try {
       switch (step.step) {
         case 'load':
@@ -170,7 +171,9 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
       // Between steps the system is idle at PASSIVE_LEVEL: whatever is ready runs now.
       session.kernel.runReady();
       emitHardwareSnapshots(session);
-      session.emit({ kind: 'scenario.step', index, step: label, status: 'done' });
+      // An expect-* step's outcome goes into the log too, so a replay of the log has the result's expectations.
+      const expectation = expectations.length > expected ? expectations[expectations.length - 1] : undefined;
+      session.emit({ kind: 'scenario.step', index, step: label, status: 'done', ...(expectation ? { detail: expectation.message, ok: expectation.ok } : {}) });
     } catch (error) {
       if (error instanceof HostInterrupt) throw error;
       if (error instanceof BugCheck) {
@@ -182,7 +185,7 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
       // A step that cannot happen in this state (halting a running adapter, …) is a scenario error.
       const message = error instanceof Error ? error.message : String(error);
       expectations.push({ step: index, ok: false, message: `${label}: ${message}` });
-      session.emit({ kind: 'scenario.step', index, step: label, status: 'failed', detail: message });
+      session.emit({ kind: 'scenario.step', index, step: label, status: 'failed', detail: message, ok: false });
       break;
     }
     if (session.stopRule !== undefined) {
@@ -198,7 +201,7 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
   // Warnings (documented "should"s) are listed but leave a run clean; everything else is a finding.
   const serious = session.findings.some((f) => f.severity !== 'warn');
   const result: RunResult['result'] = check ? 'bugcheck' : serious || expectations.some((e) => !e.ok) ? 'findings' : 'clean';
-  session.emit({ kind: 'run.finished', result, findings: session.findings.length });
+  session.emit({ kind: 'run.finished', result, findings: session.findings.length, ndisCalls: session.calls });
   return {
     result,
     driver: { loaded: loaded && phase !== 'failed' && phase !== 'not-loaded', unloaded: phase === 'unloaded' },
