@@ -119,8 +119,6 @@ interface BindingStateStore {
   higher: HigherBinding[];
   /** Device instances whose MiniportInitializeEx runs inside the driver's own NdisIMInitializeDeviceInstanceEx call now. */
   initializingInside: DeviceInstance[];
-  /** Bind options per lower adapter (NdisReEnumerateProtocolBindings binds again with them). */
-  options: Map<string, BindOptions>;
 }
 
 /** The built-in higher-level protocol's name (what it registers as, in events). */
@@ -151,7 +149,7 @@ addHangExplainer((session, what) => {
 });
 
 function store(session: Session): BindingStateStore {
-  return session.state<BindingStateStore>('binding', () => ({ bindings: [], instances: [], higher: [], initializingInside: [], options: new Map() }));
+  return session.state<BindingStateStore>('binding', () => ({ bindings: [], instances: [], higher: [], initializingInside: [] }));
 }
 
 const LOWER_MAC = [0x02, 0x4c, 0x41, 0x42, 0x00, 0x01];
@@ -240,7 +238,6 @@ export function bindProtocol(session: Session, lower: string, options: BindOptio
   const s = store(session);
   if (s.bindings.some((b) => b.lower === lower && b.state !== 'Unbound')) throw new Error(`the protocol is already bound to ${lower}`);
   const protocol = liveProtocol(session);
-  s.options.set(lower, options);
   const binding: Binding = {
     lower,
     protocol,
@@ -471,11 +468,6 @@ function unbindHigher(session: Session, instance: DeviceInstance): void {
   higherTransition(session, higher, 'Unbound');
 }
 
-/** The state of the built-in higher protocol's binding to a virtual miniport. */
-export function higherBindingStateOf(session: Session, name: string): BindingState | undefined {
-  return [...store(session).higher].reverse().find((h) => h.instance.name === name)?.state;
-}
-
 /** The PnP manager starts a virtual device: NDIS calls the IM driver's MiniportInitializeEx for it. */
 export function startDevice(session: Session, instance: DeviceInstance): void {
   if (instance.state !== 'pending') return;
@@ -638,11 +630,6 @@ function completeSends(session: Session, binding: Binding, nbls: number[], statu
     },
   });
 }
-
-/** NET_BUFFER_LIST_INFO(nbl, NetBufferListCancelId): the sixth pointer of NetBufferListInfo. */
-const NET_BUFFER_LIST_CANCEL_ID = 5;
-/** NDIS_STATUS_SEND_ABORTED (= STATUS_NDIS_REQUEST_ABORTED): how cancelled sends come back. */
-const NDIS_STATUS_SEND_ABORTED = 0xc023000c;
 
 /** After `ticks`, a PASSIVE_LEVEL work item of NDIS runs `run` (how pended binding operations complete). */
 function later(session: Session, label: string, run: () => void): void {
@@ -956,14 +943,13 @@ defineImports([
       if (!protocol) return session.labStop('BAD-HANDLE', `NdisReEnumerateProtocolBindings(${hex(protocolHandle!)}): not a protocol handle from NdisRegisterProtocolDriver`);
       // NDIS offers again every adapter whose bind failed and that the protocol is not bound to.
       const s = store(session);
-      const lowers = [...new Set(s.bindings.map((b) => b.lower))].filter((lower) => {
-        const latest = [...s.bindings].reverse().find((b) => b.lower === lower);
-        return latest !== undefined && latest.state === 'Unbound' && latest.failed;
-      });
-      session.emit({ kind: 'ndis.note', api: 'NdisReEnumerateProtocolBindings', text: lowers.length ? `NDIS offers ${lowers.join(', ')} to ${protocol.name} again` : `no adapter to offer ${protocol.name} again (every bind succeeded or was removed by NDIS)`, ...siteFields(session.site()) });
-      for (const lower of lowers) {
-        const options = s.options.get(lower)!;
-        session.kernel.queueWorkItem({ label: `NDIS binds ${protocol.name} to ${lower} again`, run: () => bindProtocol(session, lower, options) });
+      const latest = new Map<string, Binding>();
+      for (const b of s.bindings) latest.set(b.lower, b);
+      const failed = [...latest.values()].filter((b) => b.state === 'Unbound' && b.failed);
+      session.emit({ kind: 'ndis.note', api: 'NdisReEnumerateProtocolBindings', text: failed.length ? `NDIS offers ${failed.map((b) => b.lower).join(', ')} to ${protocol.name} again` : `no adapter to offer ${protocol.name} again (every bind succeeded or was removed by NDIS)`, ...siteFields(session.site()) });
+      for (const b of failed) {
+        const options: BindOptions = { start: b.start, startAfterMs: b.startAfterMs, pend: [...b.pend] };
+        session.kernel.queueWorkItem({ label: `NDIS binds ${protocol.name} to ${b.lower} again`, run: () => bindProtocol(session, b.lower, options) });
       }
     },
   },
@@ -977,10 +963,10 @@ defineImports([
       if (!binding) return;
       // The miniport below gives back, with NDIS_STATUS_SEND_ABORTED, every send it still holds that carries this cancel ID.
       const m = session.memory;
-      const info = m.offsetOf('NET_BUFFER_LIST', 'NetBufferListInfo') + 4 * NET_BUFFER_LIST_CANCEL_ID;
+      const info = m.offsetOf('NET_BUFFER_LIST', 'NetBufferListInfo') + 4 * K.NetBufferListCancelId; // NET_BUFFER_LIST_INFO(nbl, NetBufferListCancelId)
       const cancelled = [...binding.sendsInFlight].filter((nbl) => m.u32(nbl + info) === cancelId && cancelId !== 0);
       session.emit({ kind: 'ndis.note', api: 'NdisCancelSendNetBufferLists', text: `${cancelled.length} send(s) with cancel ID ${hex(cancelId!)} still held by ${binding.lower}: ${cancelled.length ? 'they come back with NDIS_STATUS_SEND_ABORTED' : 'nothing to cancel'}`, ...siteFields(session.site()) });
-      completeSends(session, binding, cancelled, NDIS_STATUS_SEND_ABORTED);
+      completeSends(session, binding, cancelled, K.NDIS_STATUS_SEND_ABORTED);
     },
   },
   {
@@ -1003,8 +989,8 @@ defineImports([
     result: 'void',
     maxIrql: DISPATCH_LEVEL,
     impl(session, [handle, notification, status]) {
-      const binding = [...store(session).bindings].reverse().find((b) => b.bindingHandle === handle && handle !== 0);
-      if (!binding) return session.labStop('BAD-HANDLE', `NdisCompleteNetPnPEvent(${hex(handle!)}): not a binding handle from NdisOpenAdapterEx`);
+      const binding = usableBinding(session, handle!, 'NdisCompleteNetPnPEvent');
+      if (!binding) return;
       const pending = binding.netPnPPending;
       if (!pending || pending.notification !== notification || pending.status !== undefined) {
         session.violation('BIND-COMPLETE', `NdisCompleteNetPnPEvent(${hex(handle!)}, ${hex(notification!)}): no network PnP event of this binding is waiting for completion${pending && pending.notification !== notification ? ' (that is not the notification NDIS passed to ProtocolNetPnPEvent)' : ''}`);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { runDriverSource } from '../../engine/session/testing';
 import { MINIPORT_IM } from '../../../src-shared/contract/built-in-scenarios';
 import type { SimEvent } from '../../../src-shared/contract/sim-events';
-import { miniport, registerProtocolFunction } from './family-test-driver';
+import { miniport, protocolStubs, registerProtocolFunction } from './family-test-driver';
 
 /**
  * Miniport-intermediate drivers (ndis-rules §3.4, "Initializing a Miniport-Intermediate Driver"):
@@ -17,15 +17,7 @@ import { miniport, registerProtocolFunction } from './family-test-driver';
 const PROTOCOL = `
 static NDIS_HANDLE ProtocolHandle;
 static NDIS_HANDLE VirtualDriverHandle;
-static NDIS_STATUS PtBind(NDIS_HANDLE d, NDIS_HANDLE b, PNDIS_BIND_PARAMETERS p) { UNREFERENCED_PARAMETER(d); UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(p); return NDIS_STATUS_FAILURE; }
-static NDIS_STATUS PtUnbind(NDIS_HANDLE u, NDIS_HANDLE b) { UNREFERENCED_PARAMETER(u); UNREFERENCED_PARAMETER(b); return NDIS_STATUS_SUCCESS; }
-static VOID PtOpenComplete(NDIS_HANDLE b, NDIS_STATUS s) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(s); }
-static VOID PtCloseComplete(NDIS_HANDLE b) { UNREFERENCED_PARAMETER(b); }
-static NDIS_STATUS PtPnP(NDIS_HANDLE b, PNET_PNP_EVENT_NOTIFICATION e) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(e); return NDIS_STATUS_SUCCESS; }
-static VOID PtOidComplete(NDIS_HANDLE b, PNDIS_OID_REQUEST r, NDIS_STATUS s) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(r); UNREFERENCED_PARAMETER(s); }
-static VOID PtStatus(NDIS_HANDLE b, PNDIS_STATUS_INDICATION s) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(s); }
-static VOID PtReceive(NDIS_HANDLE b, PNET_BUFFER_LIST n, NDIS_PORT_NUMBER p, ULONG c, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(p); UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(f); }
-static VOID PtSendComplete(NDIS_HANDLE b, PNET_BUFFER_LIST n, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(f); }
+${protocolStubs()}
 ${registerProtocolFunction()}`;
 
 /** `registerVirtual`: also register the NDIS_INTERMEDIATE_DRIVER miniport; `deregisterVirtual`: its unload deregisters it. */
