@@ -9,6 +9,8 @@ import { args, defineImports } from './imports';
 import { buildLowerReceiveNbls, handBackFromSend, handDownForSend, heldLowerReceives, nblFrames, returnLowerReceives } from './nbl';
 import { protocolState, type ProtocolRegistration } from './protocol';
 import { base64, destinationAddress, FrameBuilder, headHex } from './wire';
+// The LabNIC driver below a binding (lower-miniport.ts): each `below.*` call is a dispatch point.
+import * as below from './lower-miniport';
 import { isSuccess, K } from './status';
 
 /**
@@ -32,7 +34,7 @@ import { isSuccess, K } from './status';
 export type BindingState = 'Unbound' | 'Opening' | 'Closing' | 'Paused' | 'Restarting' | 'Running' | 'Pausing';
 export type DeviceStart = 'inside' | 'later' | 'never';
 
-interface Binding {
+export interface Binding {
   lower: string;
   protocol: ProtocolRegistration;
   state: BindingState;
@@ -118,18 +120,22 @@ function bindParameters(session: Session, binding: Binding, index: number): { pa
   set('ProtocolSection', section);
   set('AdapterName', name);
   set('BoundAdapterName', name);
-  set('MediaType', K.NdisMedium802_3);
-  set('MtuSize', 1500);
-  for (const f of ['MaxXmitLinkSpeed', 'XmitLinkSpeed', 'MaxRcvLinkSpeed', 'RcvLinkSpeed'] as const) m.setU64(params + m.offsetOf('NDIS_BIND_PARAMETERS', f), 1_000_000_000n);
-  set('MediaConnectState', K.MediaConnectStateConnected);
-  set('MediaDuplexState', 2); // MediaDuplexStateFull
-  set('LookaheadSize', 1500);
-  set('SupportedPacketFilters', 0x2f);
-  set('MaxMulticastListSize', 32);
+  // below: what the LabNIC miniport below said of itself (its general attributes, its link), else the model's.
+  const real = below.bindInfo(session, binding.lower);
+  set('MediaType', real?.mediaType ?? K.NdisMedium802_3);
+  set('MtuSize', real?.mtuSize ?? 1500);
+  const speeds = { MaxXmitLinkSpeed: real?.maxXmitLinkSpeed, XmitLinkSpeed: real?.xmitLinkSpeed, MaxRcvLinkSpeed: real?.maxRcvLinkSpeed, RcvLinkSpeed: real?.rcvLinkSpeed };
+  for (const [f, v] of Object.entries(speeds) as Array<[keyof typeof speeds, bigint | undefined]>) m.setU64(params + m.offsetOf('NDIS_BIND_PARAMETERS', f), v ?? 1_000_000_000n);
+  set('MediaConnectState', real?.mediaConnectState ?? K.MediaConnectStateConnected);
+  set('MediaDuplexState', real?.mediaDuplexState ?? 2); // MediaDuplexStateFull
+  set('LookaheadSize', real?.lookaheadSize ?? 1500);
+  set('SupportedPacketFilters', real?.supportedPacketFilters ?? 0x2f);
+  set('MaxMulticastListSize', real?.maxMulticastListSize ?? 32);
   set('MacAddressLength', 6);
-  binding.mac = Uint8Array.from([...LOWER_MAC.slice(0, 5), (LOWER_MAC[5]! + index) & 0xff]);
+  if (real) set('MacOptions', real.macOptions);
+  binding.mac = real ? real.currentAddress.slice(0, 6) : Uint8Array.from([...LOWER_MAC.slice(0, 5), (LOWER_MAC[5]! + index) & 0xff]);
   m.write(params + m.offsetOf('NDIS_BIND_PARAMETERS', 'CurrentMacAddress'), binding.mac);
-  set('PhysicalMediumType', 0); // NdisPhysicalMediumUnspecified
+  set('PhysicalMediumType', real?.physicalMediumType ?? 0); // NdisPhysicalMediumUnspecified
   set('BoundIfIndex', 100 + index);
   set('LowestIfIndex', 100 + index);
   return { params, strings: [section, name] };
@@ -260,6 +266,8 @@ export function unbindProtocol(session: Session, lower: string): void {
  * that is not Running gets nothing (NDIS drops them).
  */
 export function injectToBinding(session: Session, lower: string, options: { count: number; bytes: number; burst: number; intervalUs: number; dest: string }): void {
+  // below: frames for a LabNIC adapter arrive on its wire, whether or not a protocol is bound.
+  if (below.inject(session, lower, options)) return;
   const binding = store(session).bindings.find((b) => b.lower === lower && b.state !== 'Unbound');
   if (!binding) throw new Error(`the protocol is not bound to ${lower}: bind it first`);
   let left = options.count;
@@ -296,6 +304,8 @@ export function injectToBinding(session: Session, lower: string, options: { coun
  * protocol with an NDIS_STATUS_LINK_STATE indication (ProtocolStatusEx, at DISPATCH_LEVEL).
  */
 export function lowerLinkChange(session: Session, lower: string, up: boolean): void {
+  // below: a LabNIC adapter's link goes down or up on its wire; its miniport tells NDIS.
+  if (below.linkChange(session, lower, up)) return;
   const binding = store(session).bindings.find((b) => b.lower === lower && b.state !== 'Unbound');
   if (!binding) throw new Error(`the protocol is not bound to ${lower}: bind it first`);
   const m = session.memory;
@@ -326,6 +336,11 @@ export function lowerLinkChange(session: Session, lower: string, up: boolean): v
 
 export function bindingStateOf(session: Session, lower: string): BindingState | undefined {
   return [...store(session).bindings].reverse().find((b) => b.lower === lower)?.state;
+}
+
+/** The binding over `lower` whose adapter is open (NdisOpenAdapterEx succeeded, NdisCloseAdapterEx not called yet). */
+export function openBindingOver(session: Session, lower: string): Binding | undefined {
+  return store(session).bindings.find((b) => b.lower === lower && b.opened && !b.closed && b.state !== 'Unbound');
 }
 
 /** The PnP manager starts a virtual device: NDIS calls the IM driver's MiniportInitializeEx for it. */
@@ -488,6 +503,8 @@ defineImports([
         return;
       }
       const nbls = handDownForSend(session, 'NdisSendNetBufferLists', first!);
+      // below: the LabNIC miniport below takes them (MiniportSendNetBufferLists).
+      if (below.send(session, binding, nbls)) return;
       // The miniport below puts the frames on its wire and completes the sends shortly after.
       if (session.tracing) {
         for (const nbl of nbls) for (const frame of nblFrames(session, nbl)) session.emit({ kind: 'wire.frame', adapter: binding.lower, direction: 'tx', length: frame.length, head: headHex(frame), data: base64(frame) });
@@ -518,6 +535,8 @@ defineImports([
       const returned = returnLowerReceives(session, 'NdisReturnNetBufferLists', first!);
       for (const nbl of returned) binding.received.delete(nbl);
       session.emit({ kind: 'nbl', op: 'return', adapter: binding.lower, count: returned.length, ...siteFields(session.site()) });
+      // below: the LabNIC miniport's own NBLs go back to it once their copies are back.
+      below.returned(session, binding, returned);
     },
   },
   {
@@ -532,7 +551,8 @@ defineImports([
         session.violation('BIND-STATE-IO', `NdisOidRequest on the binding over ${binding.lower} after it was closed: OID requests need an open binding`);
         return K.NDIS_STATUS_CLOSING;
       }
-      return lowerOid(session, binding, request!);
+      // below: the LabNIC miniport answers (MiniportOidRequest), perhaps later (ProtocolOidRequestComplete).
+      return below.oid(session, binding, request!) ?? lowerOid(session, binding, request!);
     },
   },
   {
