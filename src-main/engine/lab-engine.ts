@@ -6,12 +6,15 @@ import {
   type CommandParsedInput,
   type EngineInfo,
   type HostKind,
+  LabError,
   schemaError,
 } from '../../src-shared/contract';
+import { needsReferenceLabnic } from '../../src-shared/contract/scenario';
 import { IMPLEMENTED_IMPORTS } from '../sim/ndis/implemented';
 import { EventHub, unrefTimer, type EventHubOptions } from './event-hub';
 import { ExampleLibrary } from './examples';
 import { SessionService } from './session/session-service';
+import { labnicReferenceFiles } from './session/reference-drivers';
 import { BuildService } from './toolchain/build-service';
 import type { BuildOutput } from './toolchain/build-types';
 import { ProjectFiles } from './toolchain/project';
@@ -45,6 +48,7 @@ export class LabEngine {
   private readonly heartbeat: ReturnType<typeof setInterval> | undefined;
   private bursts = 0;
   private exampleLibrary: ExampleLibrary | undefined;
+  private labnicBuild: Promise<BuildOutput> | undefined;
 
   readonly handlers: CommandHandlers = {
     'engine.info': () => this.info(),
@@ -56,9 +60,12 @@ export class LabEngine {
       const output = await this.build(input.files);
       const build = this.summarize(output);
       if (!output.ok || !output.wasm) return { runId: null, build };
+      // A bind to a LabNIC adapter runs the reference LabNIC driver below: built once, then reused.
+      const lower = input.scenario && needsReferenceLabnic(input.scenario) ? await this.referenceLabnic() : undefined;
       const { runId } = this.sessions.start(
         {
           build: { wasm: output.wasm, lineTable: output.lineTable, inlineTable: output.inlineTable },
+          ...(lower ? { lower: { wasm: lower.wasm, lineTable: lower.lineTable, inlineTable: lower.inlineTable } } : {}),
           driverName: 'driver',
           ...(input.scenario ? { scenario: input.scenario } : {}),
           faults: input.faults,
@@ -134,6 +141,19 @@ export class LabEngine {
     void this.builds.dispose();
     void this.sessions.dispose();
     this.hub.dispose();
+  }
+
+  /** The reference LabNIC driver's build (for runs with a LabNIC below a binding), compiled on first need. */
+  private referenceLabnic(): Promise<BuildOutput> {
+    this.labnicBuild ??= this.builds.build(labnicReferenceFiles()).then((output) => {
+      if (!output.ok || !output.wasm) {
+        const first = output.diagnostics.find((d) => d.severity === 'error' || d.severity === 'fatal');
+        throw new LabError({ code: 'E_INTERNAL', message: `the reference LabNIC driver (resources/examples/labnic-miniport), which runs below the binding, did not build${first ? `: ${first.file}:${first.line}: ${first.message}` : ''}` });
+      }
+      return output;
+    });
+    this.labnicBuild.catch(() => (this.labnicBuild = undefined));
+    return this.labnicBuild;
   }
 
   private async build(files: Record<string, string>): Promise<BuildOutput & { cached: boolean }> {

@@ -5,7 +5,7 @@ import type { SimEvent } from '../../../src-shared/contract/sim-events';
 import { RunGate, RunStopped, type ControlBuffers, type PauseReason } from './run-control';
 import { runDriver, type RunOptions } from './run-driver';
 
-export type WorkerRun = Omit<RunOptions, 'onEvent' | 'beforeCall'>;
+export type WorkerRun = Omit<RunOptions, 'onEvent' | 'beforeCall' | 'lowerBeforeCall'>;
 
 export type FromSessionWorker =
   | { type: 'ready' }
@@ -46,6 +46,8 @@ try {
       gate.afterEvent();
     },
     beforeCall: (api, site) => gate.beforeCall(api, site),
+    // The lab's driver below a binding keeps the run alive, but its calls are no breakpoints.
+    lowerBeforeCall: () => gate.heartbeat(),
   });
   flush();
   port.postMessage({ type: 'finished', result } satisfies FromSessionWorker);

@@ -3,7 +3,7 @@ import { BugCheck } from '../kernel/bugcheck';
 import { TICKS_PER_MILLISECOND } from '../kernel/clock';
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from '../kernel/irql';
 import { createDevice } from '../hw/device';
-import { Session, siteFields, type Finding, type SessionOptions } from '../session/session';
+import { formatValue, Session, siteFields, type Finding, type SessionOptions } from '../session/session';
 import type { SourceMap } from '../session/source-site';
 import { addAdapterChecks, adapters, haltAdapter, initializeAdapter, pauseAdapter, restartAdapter, writeHeader, type Adapter, type AdapterState } from './adapter';
 import { openBindingOver, unbindProtocol, type Binding } from './binding';
@@ -360,7 +360,7 @@ export function returned(session: Session, binding: Binding, copies: readonly nu
 
 /** The frames of a lower NBL (one per NET_BUFFER), copied out of the miniport's memory. */
 function framesOf(lower: Session, nbl: number): Uint8Array[] {
-  return nblFrames(lower, nbl).map((f) => f.slice());
+  return nblFrames(lower, nbl);
 }
 
 function receiveFromBelow(session: Session, lower: Session, adapter: Adapter, chain: readonly number[], flags: number): boolean {
@@ -505,7 +505,7 @@ function completeOidToProtocol(session: Session, link: Link, binding: Binding, r
   const m = session.memory;
   const set = m.field('NDIS_OID_REQUEST', request, 'RequestType') === K.NdisRequestSetInformation;
   const oidValue = m.field('NDIS_OID_REQUEST', request, set ? 'DATA.SET_INFORMATION.Oid' : 'DATA.QUERY_INFORMATION.Oid');
-  session.emit({ kind: 'oid.complete', adapter: link.name, oid: oidName(oidValue), status: hexStatus(status), mode: 'pended', bytes: m.field('NDIS_OID_REQUEST', request, set ? 'DATA.SET_INFORMATION.BytesRead' : 'DATA.QUERY_INFORMATION.BytesWritten') });
+  session.emit({ kind: 'oid.complete', adapter: link.name, oid: oidName(oidValue), status: formatValue('status', status), mode: 'pended', bytes: m.field('NDIS_OID_REQUEST', request, set ? 'DATA.SET_INFORMATION.BytesRead' : 'DATA.QUERY_INFORMATION.BytesWritten') });
   if (!binding.opened || binding.closed) {
     session.emit({ kind: 'ndis.note', api: 'ProtocolOidRequestComplete', text: `${oidName(oidValue)} completed after the binding over ${link.name} was closed: NDIS drops the completion` });
     return;
@@ -661,7 +661,7 @@ export function finishLowerDrivers(session: Session): void {
   for (const link of lowerState(session).links.values()) {
     const adapter = link.adapter;
     if (adapter.state === 'Halted') continue;
-    if (openBindingOver(session, link.name) || (adapter.state !== 'Running' && adapter.state !== 'Paused')) {
+    if (openBindingOver(session, link.name) || link.oidRunning || (adapter.state !== 'Running' && adapter.state !== 'Paused')) {
       allDown = false;
       continue;
     }

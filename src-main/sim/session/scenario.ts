@@ -63,12 +63,12 @@ function pickAnyAdapter(session: Session, name: string | undefined): { owner: Se
   return { owner: session, adapter: pickAdapter(session, name) };
 }
 
+/** For checks: the adapter named (the driver under test's, or one below a binding), or else the last one added. */
 function pickAnyAdapterOrNone(session: Session, name: string | undefined): { owner: Session; adapter: Adapter } | undefined {
-  try {
-    return pickAnyAdapter(session, name);
-  } catch {
-    return undefined;
-  }
+  const below = name !== undefined && !adapterByName(session, name) ? lowerAdapter(session, name) : undefined;
+  if (below) return { owner: below.session, adapter: below.adapter };
+  const adapter = pickAdapterOrNone(session, name);
+  return adapter ? { owner: session, adapter } : undefined;
 }
 
 /**
