@@ -147,6 +147,28 @@ describe('passthru-im over the reference LabNIC miniport', () => {
     expect(bindings.slice(-4)).toEqual(['Pausing', 'Paused', 'Closing', 'Unbound']);
   });
 
+  it('lost interrupts below while the IM unbinds with sends in flight: the LabNIC watchdog finishes them, the IM is not blamed (no WAIT-FOREVER)', () => {
+    const r = run({
+      steps: [
+        { step: 'load' },
+        { step: 'bind' },
+        { step: 'restart' },
+        { step: 'hw-fault', adapter: 'lower0', fault: { kind: 'lost-interrupt', count: 1000 } },
+        { step: 'send', count: 40 },
+        { step: 'unbind' },
+        { step: 'expect-traffic', lower: 'lower0', minSent: 40 },
+        { step: 'unload' },
+      ],
+    });
+    expectClean(r);
+    // NetEventPause returned only once the 40 sends were back: at the LabNIC watchdog's next tick (every 2 ms).
+    const unbindAt = r.events.findIndex((e) => e.kind === 'scenario.step' && e.step.startsWith('unbind') && e.status === 'started');
+    const pause = ofKind(r.events.slice(unbindAt), 'driver.callback').find((e) => e.handler === 'ProtocolNetPnPEvent' && e.phase === 'exit')!;
+    const waited = pause.t - r.events[unbindAt]!.t;
+    expect(waited).toBeGreaterThan(0);
+    expect(waited).toBeLessThanOrEqual(2 * 10_000);
+  });
+
   it('the driver below stays out of the learner\'s way: its events are marked, name lab files, and its internals show only when asked', () => {
     const quiet = run(IM_START_INSIDE);
     expectClean(quiet);

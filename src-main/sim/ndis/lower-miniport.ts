@@ -2,7 +2,7 @@ import type { SimEvent } from '../../../src-shared/contract/sim-events';
 import { BugCheck } from '../kernel/bugcheck';
 import { TICKS_PER_MILLISECOND } from '../kernel/clock';
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from '../kernel/irql';
-import { createDevice } from '../hw/device';
+import { LabNic, LABNIC } from '../hw/labnic';
 import { formatValue, Session, siteFields, type Finding, type SessionOptions } from '../session/session';
 import type { SourceMap } from '../session/source-site';
 import { addAdapterChecks, adapters, haltAdapter, initializeAdapter, pauseAdapter, restartAdapter, writeHeader, type Adapter, type AdapterState } from './adapter';
@@ -135,6 +135,13 @@ const TAG_LOWER = 0x52574f4c; // 'LOWR'
 /** An adapter's state now (after calls that change it: TypeScript's narrowing does not know). */
 const stateOf = (adapter: Adapter): AdapterState => adapter.state;
 
+/** The EEPROM address of the n-th LabNIC below (each NIC its own): 02:4C:41:42:00:01, 02:4C:41:42:10:01, … */
+function stationAddress(n: number): number[] {
+  const mac: number[] = [...LABNIC.defaultMac];
+  mac[4] = (mac[4]! + 0x10 * n) & 0xff;
+  return mac;
+}
+
 function lowerState(session: Session): LowerState {
   return session.state<LowerState>('lower-miniport', () => ({ image: undefined, session: undefined, links: new Map(), models: new Set() }));
 }
@@ -212,6 +219,11 @@ function lowerSession(session: Session): Session {
   });
   state.session = lower;
   owners.set(lower, session);
+  // Sends and OID requests from above that the miniport holds: its watchdog may yet finish them.
+  session.kernel.addOwedWork(() => {
+    for (const link of state.links.values()) if (link.adapter.state !== 'Halted' && (link.sends.size > 0 || link.oidRunning)) return true;
+    return false;
+  });
   setUpperStack(lower, upperStackFor(session, lower));
   const status = session.kernel.atIrql(PASSIVE_LEVEL, () => loadDriver(lower, image.name));
   if (!isSuccess(status) || driverState(lower).phase !== 'registered') {
@@ -232,7 +244,7 @@ export function bringUpLower(session: Session, lower: string): void {
   if (state.models.has(lower)) throw new Error(`${lower} was bound as the built-in model (below: model); a lower adapter is one or the other for a run`);
   if (linkOf(session, lower)) return;
   const nested = lowerSession(session);
-  session.kernel.atIrql(PASSIVE_LEVEL, () => initializeAdapter(nested, lower, { ...LABNIC_REGISTRY }, createDevice('labnic')));
+  session.kernel.atIrql(PASSIVE_LEVEL, () => initializeAdapter(nested, lower, { ...LABNIC_REGISTRY }, new LabNic({ mac: stationAddress(state.links.size) })));
   const adapter = [...adapters(nested).values()].reverse().find((a) => a.name === lower);
   if (!adapter || adapter.state !== 'Paused') {
     throw new Error(`the LabNIC adapter ${lower} below did not initialize (the reference driver left it ${adapter?.state ?? 'absent'})`);
