@@ -22,13 +22,16 @@ export const runUsage = `ndis-lab run <file.c|dir> [--scenario <name|file.json>]
 
   Builds the driver, then runs it against the simulated NDIS: the default scenario (load; add one
   device; init; restart; a little traffic; pause; halt; unload), a built-in one by name (traffic,
-  faults: LabNIC drivers), or the given scenario file. A bench.json beside the sources gives the
-  adapters' device ("device": "labnic") and registry values, under the scenario's own.
+  faults: LabNIC drivers; im-start-inside, im-over-labnic, …: intermediate drivers), or the given
+  scenario file. A bench.json beside the sources gives the adapters' device ("device": "labnic")
+  and registry values, under the scenario's own. A bind to a LabNIC below (the default) also builds
+  and runs the lab's reference LabNIC driver (resources/examples/labnic-miniport) under the driver.
   --fault Api@N      the Nth call of Api fails with its documented failure (repeatable)
   --fault systematic each distinct call site that can fail fails once, in its own run (like Driver Verifier)
   --seed N           the run's seed (default 1): same build + scenario + faults + seed = same run
   --ndjson FILE      the full event log, one JSON event per line
   --pcap FILE        the wire as a pcap capture (Wireshark, tshark), time stamps in virtual time
+                     (with a LabNIC below a binding: that NIC's wire)
   --json             print the result as JSON
   Exit codes: 0 clean, 1 findings or bug check, 2 build failed, 3 usage error.`;
 
@@ -136,7 +139,8 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const writer = parsed.values.ndjson
     ? new NdjsonWriter(parsed.values.ndjson, { driver: driverName, seed, scenario: Scenario.parse(scenario).name, faults, buildHash: built.hash })
     : undefined;
-  const capture = parsed.values.pcap ? new PcapWriter(parsed.values.pcap) : undefined;
+  // Below a binding the wire is the LabNIC's; the virtual miniport's frames are where NDIS sees them, not a wire.
+  const capture = parsed.values.pcap ? new PcapWriter(parsed.values.pcap, lower ? (frame) => frame.driver === 'lower' : undefined) : undefined;
   let events = 0;
   const onEvent = (event: SimEvent): void => {
     events++;
