@@ -8,7 +8,6 @@ import type { SourceMap } from '../session/source-site';
 import { addAdapterChecks, adapters, haltAdapter, initializeAdapter, pauseAdapter, restartAdapter, writeHeader, type Adapter, type AdapterState } from './adapter';
 import { openBindingOver, unbindProtocol, type Binding } from './binding';
 import { driverState, hexStatus, loadDriver, unloadDriver } from './driver';
-import { applyHardwareFault } from './hw-faults';
 import { lastLinkState } from './indication';
 import { buildForwardedSendNbl, buildReceiveCopies, handBackFromSend, nblFrames, reclaimLowerReceives, returnIndicated } from './nbl';
 import { issueOidAsync, oidName, oidOutstanding, type OidResult } from './oid';
@@ -93,6 +92,8 @@ interface QueuedOid {
 interface Link {
   name: string;
   adapter: Adapter;
+  /** The NIC itself (its cable, for lower-link). */
+  nic: LabNic;
   /** Sends in the miniport: NBL NDIS built there → the protocol's NBL and the binding it came down. */
   sends: Map<number, { nbl: number; binding: Binding }>;
   /** Receive copies the protocol holds → the miniport's NBL each was copied from. */
@@ -124,12 +125,10 @@ interface LowerState {
 const NDIS_STATUS_ADAPTER_REMOVED = 0xc0010018;
 /** How long the bind waits for the link of a freshly started LabNIC (auto-negotiation takes 50 ms). */
 const LINK_WAIT_TICKS = 200 * TICKS_PER_MILLISECOND;
-/** How long a lower-link step waits for the miniport to indicate the change. */
-const LINK_CHANGE_WAIT_TICKS = 20 * TICKS_PER_MILLISECOND;
+/** How long a lower-link step waits for the miniport to indicate the change (a plugged cable: auto-negotiation, 50 ms). */
+const LINK_CHANGE_WAIT_TICKS = 200 * TICKS_PER_MILLISECOND;
 /** The registry a LabNIC device instance gets from its INF: MSI asked for. */
 const LABNIC_REGISTRY = { MSISupported: 1 } as const;
-/** A link down for good, as far as a run goes (the link-flap fault's longest). */
-const CABLE_OUT_MS = 3_600_000;
 const TAG_LOWER = 0x52574f4c; // 'LOWR'
 
 /** An adapter's state now (after calls that change it: TypeScript's narrowing does not know). */
@@ -244,7 +243,8 @@ export function bringUpLower(session: Session, lower: string): void {
   if (state.models.has(lower)) throw new Error(`${lower} was bound as the built-in model (below: model); a lower adapter is one or the other for a run`);
   if (linkOf(session, lower)) return;
   const nested = lowerSession(session);
-  session.kernel.atIrql(PASSIVE_LEVEL, () => initializeAdapter(nested, lower, { ...LABNIC_REGISTRY }, new LabNic({ mac: stationAddress(state.links.size) })));
+  const nic = new LabNic({ mac: stationAddress(state.links.size) });
+  session.kernel.atIrql(PASSIVE_LEVEL, () => initializeAdapter(nested, lower, { ...LABNIC_REGISTRY }, nic));
   const adapter = [...adapters(nested).values()].reverse().find((a) => a.name === lower);
   if (!adapter || adapter.state !== 'Paused') {
     throw new Error(`the LabNIC adapter ${lower} below did not initialize (the reference driver left it ${adapter?.state ?? 'absent'})`);
@@ -254,6 +254,7 @@ export function bringUpLower(session: Session, lower: string): void {
   const link: Link = {
     name: lower,
     adapter,
+    nic,
     sends: new Map(),
     copies: new Map(),
     link: undefined,
@@ -598,8 +599,9 @@ export function inject(session: Session, lower: string, options: InjectOptions):
 }
 
 /**
- * `lower-link` on a LabNIC adapter: the cable is pulled (down) or plugged back (up). The miniport
- * sees the link change (LSC) and indicates it; the step waits for that indication. False for the model.
+ * `lower-link` on a LabNIC adapter: its cable is pulled (down) or plugged back in (up: the PHY
+ * auto-negotiates, 50 ms). The miniport sees the change (LSC) and indicates it; the step waits for
+ * that indication. False for the model.
  */
 export function linkChange(session: Session, lower: string, up: boolean): boolean {
   const link = lowerState(session).links.get(lower);
@@ -607,8 +609,8 @@ export function linkChange(session: Session, lower: string, up: boolean): boolea
   const nested = lowerState(session).session!;
   if (link.adapter.state === 'Halted') throw new Error(`the LabNIC adapter ${lower} below is gone (halted)`);
   const want = up ? 'up' : 'down';
-  if (lastLinkState(nested, link.adapter.handle) === want) return true;
-  applyHardwareFault(nested, link.adapter, { kind: 'link-flap', downMs: up ? 0 : CABLE_OUT_MS });
+  session.emit({ kind: 'ndis.note', api: 'PnP', text: `${lower}: the cable is ${up ? 'plugged back in' : 'pulled'}` });
+  link.nic.setCable(up);
   session.kernel.waitUntil(() => lastLinkState(nested, link.adapter.handle) === want, LINK_CHANGE_WAIT_TICKS);
   return true;
 }
