@@ -371,11 +371,6 @@ export function returned(session: Session, binding: Binding, copies: readonly nu
   if (back.length > 0) returnIndicated(lower, link.adapter, back);
 }
 
-/** The frames of a lower NBL (one per NET_BUFFER), copied out of the miniport's memory. */
-function framesOf(lower: Session, nbl: number): Uint8Array[] {
-  return nblFrames(lower, nbl);
-}
-
 function receiveFromBelow(session: Session, lower: Session, adapter: Adapter, chain: readonly number[], flags: number): boolean {
   const link = linkByAdapter(session, adapter);
   const binding = link ? openBindingOver(session, link.name) : undefined;
@@ -385,8 +380,8 @@ function receiveFromBelow(session: Session, lower: Session, adapter: Adapter, ch
     if (link) for (const nbl of chain) link.notTaken += nblFrames(lower, nbl).length;
     return false;
   }
-  // One copy per NBL, with a NET_BUFFER for each of the miniport's.
-  const perNbl = chain.map((nbl) => framesOf(lower, nbl));
+  // One copy per NBL, with a NET_BUFFER for each of the miniport's (nblFrames copies the bytes out).
+  const perNbl = chain.map((nbl) => nblFrames(lower, nbl));
   for (const frames of perNbl) {
     for (const frame of frames) {
       const sequence = sequenceOf(frame);
