@@ -104,6 +104,16 @@ describe('passthru-im over the reference LabNIC miniport', () => {
     ]);
   });
 
+  it('im-over-labnic with every fallible call site of the IM failing once (systematic): handled, no finding, and the checks of what could not happen are skipped', () => {
+    const first = run(IM_OVER_LABNIC);
+    expect(first.sitesSeen.length).toBeGreaterThan(8);
+    for (const site of first.sitesSeen) {
+      const r = runDriver({ build: passthru, lower: labnic, driverName: 'passthru-im', scenario: IM_OVER_LABNIC, tracing: false, systematicTarget: site });
+      const serious = r.result.findings.filter((f) => f.severity !== 'warn');
+      expect({ site, serious, failed: r.result.expectations.filter((e) => !e.ok), bugcheck: r.result.bugcheck }).toEqual({ site, serious: [], failed: [], bugcheck: null });
+    }
+  });
+
   it('a pended OID: OID_GEN_LINK_STATE goes down the binding, the LabNIC miniport pends it on a PHY read, and ProtocolOidRequestComplete finishes the request above', () => {
     const r = run({
       steps: [{ step: 'load' }, { step: 'bind' }, { step: 'restart' }, { step: 'oid', oid: 0x00010207, request: 'query' }, { step: 'pause' }, { step: 'unbind' }, { step: 'unload' }],

@@ -280,7 +280,11 @@ function notApplicable(session: Session, step: ScenarioStep): string | undefined
   // made the driver fail as NDIS allows; without an injected failure it is checked, and fails.
   const expectsWorking =
     step.step === 'expect-traffic' || step.step === 'expect-link' || step.step === 'expect-binding' || (step.step === 'expect-state' && step.state !== 'Halted');
-  if (step.step.startsWith('expect-') && !(expectsWorking && injected)) return undefined;
+  if (step.step.startsWith('expect-') && !(expectsWorking && injected)) {
+    // An adapter an injected failure kept from ever existing (a virtual miniport, the LabNIC below a failed bind) has no state to check.
+    if (injected && step.step === 'expect-state' && !pickAnyAdapterOrNone(session, step.adapter)) return `there is no adapter${step.adapter ? ` named ${step.adapter}` : ''}`;
+    return undefined;
+  }
   const phase = driverState(session).phase;
   if (phase === 'failed') return 'DriverEntry failed, so the driver is not loaded';
   if (step.step === 'add-device' || step.step === 'unload' || step.step === 'bind') return undefined;
@@ -294,7 +298,7 @@ function notApplicable(session: Session, step: ScenarioStep): string | undefined
   const named = 'adapter' in step ? step.adapter : undefined;
   const adapter = pickAnyAdapterOrNone(session, named)?.adapter;
   // A virtual miniport that never came to exist (its driver failed the bind or the initialization request).
-  if (named !== undefined && !adapter && injected) return `there is no adapter named ${named}`;
+  if (!adapter && injected) return named !== undefined ? `there is no adapter named ${named}` : 'there is no adapter';
   if (adapter && adapter.state === 'Halted' && !adapter.history.includes('Paused')) return `${adapter.name} failed to initialize`;
   return undefined;
 }
