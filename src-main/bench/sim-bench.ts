@@ -13,6 +13,27 @@ const RX_FRAMES = 400_000;
 const RX_RUNS = 5;
 const RX_TARGET_UNTRACED = 1_000_000;
 const RX_TARGET_TRACED = 200_000;
+const IM_FRAMES = 40_000;
+const IM_RUNS = 3;
+
+/**
+ * The pass-through intermediate driver bound to a LabNIC adapter run by the reference LabNIC
+ * driver: `frames` arrive at the NIC below in bursts (or none), then the binding is taken down.
+ */
+function imScenario(frames: number): ScenarioInput {
+  return {
+    name: 'im-rx-bench',
+    steps: [
+      { step: 'load' },
+      { step: 'bind', lower: 'lower0', below: 'labnic' },
+      { step: 'restart' },
+      ...(frames > 0 ? [{ step: 'inject-frame' as const, lower: 'lower0', count: frames, bytes: 64, burst: 32, intervalUs: 200 }, { step: 'advance-time' as const, ms: (frames / 32) * 0.2 + 5 }] : []),
+      { step: 'pause' },
+      { step: 'unbind' },
+      { step: 'unload' },
+    ],
+  };
+}
 
 /** Brings a LabNIC adapter up, lets `frames` arrive in bursts (or none), then halts it. */
 function rxScenario(frames: number): ScenarioInput {
@@ -169,6 +190,47 @@ export const simSuite: BenchSuite = {
           note: `${indicated.toLocaleString('en-US')} of ${RX_FRAMES.toLocaleString('en-US')} 64-byte frames indicated, bursts of 32; ISR → DPC → indicate → return; median of ${RX_RUNS} after a warm-up run${tracing ? `, ${events.toLocaleString('en-US')} events` : ''}; result ${result}`,
         });
       }
+    }
+
+    // Frames/s up through the pass-through over the LabNIC driver: both drivers' wasm, the NIC's DMA,
+    // the LabNIC ISR/DPC indication, NDIS's copy to ProtocolReceiveNetBufferLists, the IM's indication
+    // up its virtual miniport, and every return back down to MiniportReturnNetBufferLists.
+    const passthru = path.join(resourcesDir(), 'examples', 'passthru-im');
+    if (fs.existsSync(passthru) && fs.existsSync(labnic)) {
+      const im = builder.build({ files: readFolder(passthru), implementedImports: null });
+      const nic = builder.build({ files: readFolder(labnic), implementedImports: null });
+      if (!im.wasm || !nic.wasm) throw new Error('the pass-through or the LabNIC reference driver did not build');
+      const runs: number[] = [];
+      let up = 0;
+      let result = '';
+      runDriver({ build: im, lower: nic, driverName: 'passthru-im', scenario: imScenario(IM_FRAMES / 4), tracing: false });
+      for (let r = 0; r < IM_RUNS; r++) {
+        const t0 = performance.now();
+        runDriver({ build: im, lower: nic, driverName: 'passthru-im', scenario: imScenario(0), tracing: false });
+        const t1 = performance.now();
+        up = 0;
+        const run = runDriver({
+          build: im,
+          lower: nic,
+          driverName: 'passthru-im',
+          scenario: imScenario(IM_FRAMES),
+          tracing: false,
+          onEvent: (e) => {
+            if (e.kind === 'nbl' && e.op === 'indicate' && e.driver === undefined && e.adapter !== 'lower0') up += e.count;
+          },
+        });
+        const t2 = performance.now();
+        result = run.result.result;
+        runs.push(t2 - t1 - (t1 - t0));
+      }
+      const perSecond = up / (median(runs) / 1000);
+      rows.push({
+        group: 'sim',
+        name: 'frames/s up through passthru-im over the LabNIC driver',
+        value: perSecond,
+        unit: 'frames/s',
+        note: `${up.toLocaleString('en-US')} of ${IM_FRAMES.toLocaleString('en-US')} 64-byte frames reached the virtual miniport's protocols, bursts of 32, tracing off; LabNIC ISR → DPC → NDIS copy → ProtocolReceiveNetBufferLists → virtual indicate → returns down; median of ${IM_RUNS} after a warm-up run; result ${result}`,
+      });
     }
     return rows;
   },

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyBench, parseBench, type BenchConfig } from '../../src-shared/contract/bench';
 import { BUILT_IN_SCENARIOS } from '../../src-shared/contract/built-in-scenarios';
-import { DEFAULT_SCENARIO, Scenario, type ScenarioInput } from '../../src-shared/contract/scenario';
+import { DEFAULT_SCENARIO, needsReferenceLabnic, Scenario, type ScenarioInput } from '../../src-shared/contract/scenario';
 import type { SimEvent } from '../../src-shared/contract/sim-events';
 import { IMPLEMENTED_IMPORTS } from '../sim/ndis/implemented';
 import { parseFault } from '../sim/session/faults';
@@ -12,6 +12,7 @@ import { NdjsonWriter } from '../engine/session/ndjson';
 import { PcapWriter } from '../engine/session/pcap';
 import { runDriver } from '../engine/session/run-driver';
 import { buildCacheDir } from '../engine/resources';
+import { labnicReferenceFiles } from '../engine/session/reference-drivers';
 import { BuildService } from '../engine/toolchain/build-service';
 import { ProjectFiles } from '../engine/toolchain/project';
 import type { CliIo } from './main';
@@ -21,13 +22,16 @@ export const runUsage = `ndis-lab run <file.c|dir> [--scenario <name|file.json>]
 
   Builds the driver, then runs it against the simulated NDIS: the default scenario (load; add one
   device; init; restart; a little traffic; pause; halt; unload), a built-in one by name (traffic,
-  faults: LabNIC drivers), or the given scenario file. A bench.json beside the sources gives the
-  adapters' device ("device": "labnic") and registry values, under the scenario's own.
+  faults: LabNIC drivers; im-start-inside, im-over-labnic, …: intermediate drivers), or the given
+  scenario file. A bench.json beside the sources gives the adapters' device ("device": "labnic")
+  and registry values, under the scenario's own. A bind to a LabNIC below (the default) also builds
+  and runs the lab's reference LabNIC driver (resources/examples/labnic-miniport) under the driver.
   --fault Api@N      the Nth call of Api fails with its documented failure (repeatable)
   --fault systematic each distinct call site that can fail fails once, in its own run (like Driver Verifier)
   --seed N           the run's seed (default 1): same build + scenario + faults + seed = same run
   --ndjson FILE      the full event log, one JSON event per line
   --pcap FILE        the wire as a pcap capture (Wireshark, tshark), time stamps in virtual time
+                     (with a LabNIC below a binding: that NIC's wire)
   --json             print the result as JSON
   Exit codes: 0 clean, 1 findings or bug check, 2 build failed, 3 usage error.`;
 
@@ -110,10 +114,18 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
 
   const service = new BuildService({ implementedImports: IMPLEMENTED_IMPORTS, diskCache: buildCacheDir() });
   let built;
+  let lower;
   try {
     built = await service.build(project.data);
+    // A bind to a LabNIC adapter runs the reference LabNIC driver below (cached like every build).
+    if (built.ok && needsReferenceLabnic(Scenario.parse(scenario))) lower = await service.build(labnicReferenceFiles());
   } finally {
     await service.dispose();
+  }
+  if (lower && !lower.ok) {
+    io.err('the reference LabNIC driver (resources/examples/labnic-miniport), which runs below the binding, did not build:');
+    for (const d of lower.diagnostics.filter((x) => x.severity === 'error' || x.severity === 'fatal')) io.err(`${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`);
+    return 2;
   }
   if (!built.ok) {
     const errors = built.diagnostics.filter((d) => d.severity === 'error' || d.severity === 'fatal');
@@ -128,14 +140,15 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const writer = parsed.values.ndjson
     ? new NdjsonWriter(parsed.values.ndjson, { driver: driverName, seed, scenario: scenarioSpec.name, faults, buildHash: built.hash, files: project.data, scenarioSpec })
     : undefined;
-  const capture = parsed.values.pcap ? new PcapWriter(parsed.values.pcap) : undefined;
+  // Below a binding the wire is the LabNIC's; the virtual miniport's frames are where NDIS sees them, not a wire.
+  const capture = parsed.values.pcap ? new PcapWriter(parsed.values.pcap, lower ? (frame) => frame.driver === 'lower' : undefined) : undefined;
   let events = 0;
   const onEvent = (event: SimEvent): void => {
     events++;
     writer?.write(event);
     capture?.write(event);
   };
-  const base = { build: built, driverName, scenario, seed, tracing: !parsed.values['no-trace'], onEvent };
+  const base = { build: built, ...(lower ? { lower } : {}), driverName, scenario, seed, tracing: !parsed.values['no-trace'], onEvent };
   try {
     const first = runDriver({ ...base, faults: plainFaults });
     const injections: Injection[] = [];
@@ -171,6 +184,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
 
 function printText(io: CliIo, result: RunResult, events: number): void {
   for (const a of result.adapters) io.out(`${a.name}: ${a.history.join(' → ')}`);
+  for (const below of result.lower ?? []) for (const a of below.adapters) io.out(`${a.name} (below, ${below.driver}): ${a.history.join(' → ')}`);
   for (const f of result.findings) io.out(`${f.file ? `${f.file}:${f.line}: ` : ''}${f.severity} ${f.rule}: ${f.message}\n  ${f.doc}`);
   for (const e of result.expectations.filter((x) => !x.ok)) io.out(`expectation failed (step ${e.step + 1}): ${e.message}`);
   if (result.bugcheck) {

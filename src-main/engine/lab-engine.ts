@@ -8,8 +8,10 @@ import {
   type CommandParsedInput,
   type EngineInfo,
   type HostKind,
+  LabError,
   schemaError,
 } from '../../src-shared/contract';
+import { needsReferenceLabnic } from '../../src-shared/contract/scenario';
 import { IMPLEMENTED_IMPORTS } from '../sim/ndis/implemented';
 import { EventHub, unrefTimer, type EventHubOptions } from './event-hub';
 import { ExampleLibrary } from './examples';
@@ -18,6 +20,7 @@ import { defaultWorkspace, ProjectService } from './projects';
 import { ExportService } from './session/exports';
 import { RunRecordings } from './session/recording';
 import { SessionService } from './session/session-service';
+import { labnicReferenceFiles } from './session/reference-drivers';
 import { BuildService } from './toolchain/build-service';
 import type { BuildOutput } from './toolchain/build-types';
 import { ProjectFiles } from './toolchain/project';
@@ -59,6 +62,7 @@ export class LabEngine {
   private exampleLibrary: ExampleLibrary | undefined;
   private projectService: ProjectService | undefined;
   private readonly options: LabEngineOptions;
+  private labnicBuild: Promise<BuildOutput> | undefined;
 
   readonly handlers: CommandHandlers = {
     'engine.info': () => this.info(),
@@ -71,9 +75,12 @@ export class LabEngine {
       const build = this.summarize(output);
       if (!output.ok || !output.wasm) return { runId: null, build };
       const scenarioSpec = input.scenario ?? Scenario.parse(DEFAULT_SCENARIO);
+      // A bind to a LabNIC adapter runs the reference LabNIC driver below: built once, then reused.
+      const lower = input.scenario && needsReferenceLabnic(input.scenario) ? await this.referenceLabnic() : undefined;
       const { runId } = this.sessions.start(
         {
           build: { wasm: output.wasm, lineTable: output.lineTable, inlineTable: output.inlineTable },
+          ...(lower ? { lower: { wasm: lower.wasm, lineTable: lower.lineTable, inlineTable: lower.inlineTable } } : {}),
           driverName: 'driver',
           ...(input.scenario ? { scenario: input.scenario } : {}),
           faults: input.faults,
@@ -191,6 +198,19 @@ export class LabEngine {
     this.recordings.dispose();
     void this.sessions.dispose().then(() => this.recordings.dispose());
     this.hub.dispose();
+  }
+
+  /** The reference LabNIC driver's build (for runs with a LabNIC below a binding), compiled on first need. */
+  private referenceLabnic(): Promise<BuildOutput> {
+    this.labnicBuild ??= this.builds.build(labnicReferenceFiles()).then((output) => {
+      if (!output.ok || !output.wasm) {
+        const first = output.diagnostics.find((d) => d.severity === 'error' || d.severity === 'fatal');
+        throw new LabError({ code: 'E_INTERNAL', message: `the reference LabNIC driver (resources/examples/labnic-miniport), which runs below the binding, did not build${first ? `: ${first.file}:${first.line}: ${first.message}` : ''}` });
+      }
+      return output;
+    });
+    this.labnicBuild.catch(() => (this.labnicBuild = undefined));
+    return this.labnicBuild;
   }
 
   private async build(files: Record<string, string>): Promise<BuildOutput & { cached: boolean }> {

@@ -184,6 +184,50 @@ export const MINIPORT_IM: ScenarioInput = {
   ],
 };
 
+/** OID_GEN_LINK_STATE (ntddndis.h): the LabNIC miniport answers it from its PHY, pending the request. */
+const OID_GEN_LINK_STATE = 0x00010207;
+
+/**
+ * `im-over-labnic`: an intermediate driver over a real LabNIC adapter, run by the lab's reference
+ * LabNIC miniport. Traffic both ways through the virtual miniport, a link-state query the miniport
+ * below pends, a link flap, more traffic, then the NIC is surprise-removed: NDIS unbinds the driver
+ * (which takes its virtual miniport down) before it halts the miniport below.
+ */
+export const IM_OVER_LABNIC: ScenarioInput = {
+  name: 'im-over-labnic',
+  description: 'An intermediate driver over a LabNIC adapter driven by the reference LabNIC miniport: frames both ways, a pended OID below, a link flap, then a surprise removal that unbinds the driver before the miniport is halted.',
+  steps: [
+    { step: 'load' },
+    { step: 'bind', lower: 'lower0', start: 'inside', below: 'labnic' },
+    { step: 'expect-binding', lower: 'lower0', state: 'Running' },
+    // The virtual miniport (the driver's only adapter) starts; NDIS sends through it, frames arrive below.
+    { step: 'restart' },
+    { step: 'send', count: 64, bytes: 128 },
+    { step: 'inject-frame', lower: 'lower0', count: 64, bytes: 128, burst: 8, intervalUs: 100 },
+    { step: 'advance-time', ms: 20 },
+    { step: 'expect-traffic', lower: 'lower0', minIndicated: 64, minSent: 64 },
+    // The physical link's state: a pass-through asks the adapter below, which asks its PHY (pended).
+    { step: 'oid', oid: OID_GEN_LINK_STATE, request: 'query' },
+    // The link drops for 50 ms: the miniport below indicates it, the driver passes it up.
+    { step: 'hw-fault', adapter: 'lower0', fault: { kind: 'link-flap', downMs: 50 } },
+    { step: 'advance-time', ms: 10 },
+    { step: 'expect-link', state: 'down' },
+    { step: 'advance-time', ms: 100 },
+    { step: 'expect-link', state: 'up' },
+    { step: 'send', count: 16, bytes: 256 },
+    { step: 'inject-frame', lower: 'lower0', count: 16, bytes: 256, burst: 4, intervalUs: 50 },
+    { step: 'advance-time', ms: 20 },
+    { step: 'expect-traffic', lower: 'lower0', minIndicated: 80, minSent: 80 },
+    // The NIC vanishes: NDIS unbinds the driver first, then pauses and halts the miniport below.
+    { step: 'hw-fault', adapter: 'lower0', fault: { kind: 'surprise-removal' } },
+    { step: 'advance-time', ms: 20 },
+    { step: 'expect-binding', lower: 'lower0', state: 'Unbound' },
+    { step: 'expect-state', state: 'Halted' },
+    { step: 'expect-state', adapter: 'lower0', state: 'Halted' },
+    { step: 'unload' },
+  ],
+};
+
 /** Scenarios runnable by name (`ndis-lab run --scenario traffic`, the window's scenario picker). */
 export const BUILT_IN_SCENARIOS: Readonly<Record<string, ScenarioInput>> = {
   default: DEFAULT_SCENARIO,
@@ -196,5 +240,6 @@ export const BUILT_IN_SCENARIOS: Readonly<Record<string, ScenarioInput>> = {
   'im-pended': IM_PENDED,
   'im-two-adapters': IM_TWO_ADAPTERS,
   'miniport-im': MINIPORT_IM,
+  'im-over-labnic': IM_OVER_LABNIC,
 };
 

@@ -16,6 +16,10 @@ export const RunResultSchema = z.object({
   stoppedAt: z.object({ step: z.number().int(), rule: z.string() }).optional(),
   virtualTime: z.number(),
   ndisCalls: z.number().int(),
+  /** The lab's reference drivers below the learner's bindings (the LabNIC miniport), when the run had any. */
+  lower: z
+    .array(z.object({ driver: z.string(), adapters: z.array(z.object({ name: z.string(), state: z.string(), history: z.array(z.string()) })), ndisCalls: z.number().int() }))
+    .optional(),
 });
 export type RunResultData = z.infer<typeof RunResultSchema>;
 

@@ -90,16 +90,30 @@ export const ScenarioStep = z.discriminatedUnion('step', [
    * the same bytes and in order, and every frame NDIS sent and the driver completed with success
    * went on the wire exactly once. Optional minimums guard against a run where nothing moved.
    */
-  z.object({ step: z.literal('expect-traffic'), ...adapter, minIndicated: z.number().int().min(0).default(0), minSent: z.number().int().min(0).default(0) }).strict(),
+  z.object({
+    step: z.literal('expect-traffic'),
+    ...adapter,
+    minIndicated: z.number().int().min(0).default(0),
+    minSent: z.number().int().min(0).default(0),
+    /**
+     * Instead of an adapter: the binding over this lower adapter (LabNIC below). Every frame the
+     * bound driver sent down reached the LabNIC wire exactly once, and every frame injected at the
+     * lower adapter was indicated to the bound protocol exactly once (minimums: frames indicated to
+     * the protocol, frames on the wire).
+     */
+    lower: z.string().min(1).max(64).optional(),
+  }).strict(),
   /** The last NDIS_STATUS_LINK_STATE the adapter indicated says connected ('up') or disconnected ('down'). */
   z.object({ step: z.literal('expect-link'), ...adapter, state: z.enum(['up', 'down']) }).strict(),
   /** The driver wrote at least `min` error log entries (NdisWriteErrorLogEntry) for the adapter. */
   z.object({ step: z.literal('expect-error-log'), ...adapter, min: z.number().int().min(0).default(1) }).strict(),
   /**
-   * NDIS binds the driver's protocol to a lower adapter (a built-in physical adapter, created on
-   * first use): ProtocolBindAdapterEx, then NetEventRestart. `start` is when the PnP manager starts
-   * a virtual device the driver asks for during this bind (NdisIMInitializeDeviceInstanceEx):
-   * inside that call, `startAfterMs` later, or never.
+   * NDIS binds the driver's protocol to a lower adapter (created on first use): ProtocolBindAdapterEx,
+   * then NetEventRestart. `start` is when the PnP manager starts a virtual device the driver asks
+   * for during this bind (NdisIMInitializeDeviceInstanceEx): inside that call, `startAfterMs` later,
+   * or never. `below` is what the lower adapter is: 'labnic' (the default), a LabNIC device run by
+   * the lab's reference LabNIC miniport, which NDIS loads, initializes and restarts (and whose link
+   * comes up) before the bind; or 'model', a built-in stand-in answered by the simulator itself.
    */
   z.object({
     step: z.literal('bind'),
@@ -113,6 +127,7 @@ export const ScenarioStep = z.discriminatedUnion('step', [
      * NDIS_STATUS_PENDING and completes through ProtocolOidRequestComplete.
      */
     pend: z.array(z.enum(['open', 'close', 'oid'])).max(3).readonly().default([]),
+    below: z.enum(['labnic', 'model']).optional(),
   }).strict(),
   /** NDIS unbinds the protocol from the lower adapter: NetEventPause, then ProtocolUnbindAdapterEx. */
   z.object({ step: z.literal('unbind'), lower: z.string().min(1).max(64).default('lower0') }).strict(),
@@ -126,6 +141,14 @@ export const ScenarioStep = z.discriminatedUnion('step', [
   z.object({ step: z.literal('expect-finding'), rule: z.string().min(1) }).strict(),
 ]);
 export type ScenarioStep = z.infer<typeof ScenarioStep>;
+
+/** What a bind step stands on when it does not say: the real LabNIC driver below. */
+export const DEFAULT_BELOW = 'labnic' as const;
+
+/** True when a scenario binds to a LabNIC adapter below: its run needs the reference LabNIC driver. */
+export function needsReferenceLabnic(scenario: { steps: readonly ScenarioStep[] } | { steps: ReadonlyArray<z.input<typeof ScenarioStep>> }): boolean {
+  return scenario.steps.some((s) => s.step === 'bind' && (s.below ?? DEFAULT_BELOW) === 'labnic');
+}
 
 export const Scenario = z
   .object({

@@ -5,7 +5,14 @@ import { z } from 'zod';
  * every state change, allocation, finding and bug check. `t` is virtual time in 100 ns ticks.
  * These are the lines of a session's NDJSON log (with `seq`), and what the window shows.
  */
-const at = { t: z.number().nonnegative() };
+/**
+ * `driver: 'lower'` marks what the lab's own reference driver below a binding did (the LabNIC
+ * miniport under an intermediate driver): its calls, callbacks, state changes, findings, register
+ * accesses. Its files are named `ndis-lab:examples/<driver>/<file>`, never a path of the learner's
+ * project, so nothing offers to open them in the learner's editor.
+ */
+const Origin = { driver: z.literal('lower').optional() };
+const at = { t: z.number().nonnegative(), ...Origin };
 const Site = { file: z.string().optional(), line: z.number().int().optional() };
 
 export const SimRunStarted = z.object({

@@ -174,6 +174,7 @@ LnOnSurpriseRemoval(
     LN_PRINT(DPFLTR_WARNING_LEVEL, "device surprise-removed: the hardware is no longer touched\n");
     LnWriteErrorLog(Adapter, NDIS_ERROR_CODE_ADAPTER_DISABLED, LN_ERRLOG_RUNTIME_REMOVED, 0);
     LnTxAbortInFlight(Adapter, NDIS_STATUS_ADAPTER_REMOVED, AtDispatch);
+    LnOidAbortPhyQuery(Adapter, NDIS_STATUS_ADAPTER_REMOVED, AtDispatch);
     LnIndicateLinkState(Adapter, FALSE, AtDispatch);
 }
 
@@ -1083,6 +1084,8 @@ LnResetWorkItem(
         InterlockedExchange(&Adapter->HwResetting, 1);
         LnUnlockAll(Adapter, FALSE);
         (VOID)NdisMSynchronizeWithInterruptEx(Adapter->InterruptHandle, 0, LnSyncMaskAll, Adapter);
+        /* CTRL.RST ends a PHY access in progress: its OID will not see MDAC. */
+        LnOidAbortPhyQuery(Adapter, NDIS_STATUS_REQUEST_ABORTED, FALSE);
 
         Status = LnHwReset(Adapter);
         if (Status == NDIS_STATUS_SUCCESS) {

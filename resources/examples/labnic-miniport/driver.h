@@ -107,6 +107,7 @@
 #define LN_MDIC_OP_WRITE           0x04000000
 #define LN_MDIC_OP_READ            0x08000000
 #define LN_MDIC_READY              0x10000000
+#define LN_MDIC_INTERRUPT          0x20000000   /* I: raise MDAC when the access finishes */
 #define LN_MDIC_ERROR              0x40000000
 
 /* Interrupt causes (ICR / ICS / IMS / IMC share the bit layout). */
@@ -121,7 +122,7 @@
 #define LN_INT_ALL                 0x001002D7
 /* What we unmask: TXQE is redundant with TXDW (RS on every descriptor), MDAC unused. */
 #define LN_INT_ENABLE_MASK \
-    (LN_INT_TXDW | LN_INT_LSC | LN_INT_RXDMT0 | LN_INT_RXO | LN_INT_RXT0 | LN_INT_DMAERR)
+    (LN_INT_TXDW | LN_INT_LSC | LN_INT_RXDMT0 | LN_INT_RXO | LN_INT_RXT0 | LN_INT_MDAC | LN_INT_DMAERR)
 
 /* A register of a device that is gone reads all ones (surprise removal). */
 #define LN_REG_GONE                0xFFFFFFFF
@@ -151,6 +152,10 @@
 #define LN_PHY_BMSR                1
 #define LN_PHY_PHYID1              2
 #define LN_PHY_PHYID2              3
+#define LN_PHY_GSR                 10           /* 1000BASE-T status */
+#define LN_PHY_GSR_RECEIVERS_OK    0x3000       /* local and remote receiver status */
+#define LN_PHY_GSR_PARTNER_1000FD  0x0800
+#define LN_PHY_GSR_PARTNER_1000HD  0x0400
 #define LN_PHY_ID1_LABNIC          0x4C41
 
 /* ==== Descriptors (legacy format, 16 bytes) ================================ */
@@ -391,6 +396,7 @@ typedef struct _LN_ADAPTER {
     /* ---- Under Lock (State: written with all three locks held) ---- */
     volatile LN_STATE State;
     BOOLEAN PausePending;            /* MiniportPause returned PENDING */
+    PNDIS_OID_REQUEST PhyQuery;      /* OID_GEN_LINK_STATE pended on an MDIC read (oid.c) */
     BOOLEAN LinkUp;                  /* STATUS.LU as last read */
     LN_LINK IndicatedLink;           /* what NDIS was last told */
     ULONG PacketFilter;
@@ -533,6 +539,10 @@ VOID LnTryCompletePause(_In_ PLN_ADAPTER Adapter, _In_ BOOLEAN AtDispatch);
 VOID LnOnSurpriseRemoval(_In_ PLN_ADAPTER Adapter, _In_ BOOLEAN AtDispatch);
 VOID LnWriteErrorLog(_In_ PLN_ADAPTER Adapter, _In_ NDIS_ERROR_CODE Code,
                      _In_ ULONG What, _In_ ULONG Detail);
+
+/* oid.c */
+ULONG LnOidPhyQueryDone(_In_ PLN_ADAPTER Adapter);
+VOID LnOidAbortPhyQuery(_In_ PLN_ADAPTER Adapter, _In_ NDIS_STATUS Status, _In_ BOOLEAN AtDispatch);
 
 /* datapath.c */
 VOID LnRxInitializeRing(_In_ PLN_ADAPTER Adapter);

@@ -173,6 +173,9 @@ LnDpcWork(_In_ PLN_ADAPTER Adapter)
     if (!Adapter->Removed && (Causes & LN_INT_LSC)) {
         Work += LnDpcLinkChange(Adapter);
     }
+    if (!Adapter->Removed && (Causes & LN_INT_MDAC)) {
+        Work += LnOidPhyQueryDone(Adapter);      /* a pended OID_GEN_LINK_STATE */
+    }
     /* RXO: the frame was dropped and counted in MPC (read with the statistics). */
 
     /* Acknowledge the ring causes raised since the ISR read ICR: the ring walks below handle

@@ -1,8 +1,13 @@
 /*
  * LabNic - OID requests.
  *
- * Every request is answered synchronously (never NDIS_STATUS_PENDING). What
- * differs from a virtual miniport: the packet filter and multicast list are
+ * Every request is answered synchronously but one: OID_GEN_LINK_STATE while
+ * the link is up asks the PHY what it negotiated (its 1000BASE-T status
+ * register, over MDIO). An MDIC access takes about 10 us; rather than stall,
+ * the driver starts it with MDIC.I set, returns NDIS_STATUS_PENDING, and the
+ * DPC completes the request (NdisMOidRequestComplete) when MDAC says the
+ * access finished. A reset, a surprise removal or MiniportCancelOidRequest
+ * ends it early. What differs from a virtual miniport: the packet filter and multicast list are
  * programmed into RCTL / RAH0 (LabNIC has no multicast table: MPE when any
  * address is set, the receive path filters the rest), the link comes from
  * STATUS, and the statistics from the device's read-to-clear counters folded
@@ -92,6 +97,116 @@ LnQueryCounter(_Inout_ PNDIS_OID_REQUEST Request, _In_ ULONG64 Value)
         return LnQueryCopy(Request, &Low, sizeof(ULONG));
     }
     return LnQueryCopy(Request, &Value, sizeof(ULONG64));   /* BUFFER_TOO_SHORT */
+}
+
+/* ---- OID_GEN_LINK_STATE from the PHY (pended) ------------------------------------------ */
+
+/* Ask the PHY for its 1000BASE-T status; the DPC finishes the request on MDAC. */
+static NDIS_STATUS
+LnStartPhyQuery(_In_ PLN_ADAPTER Adapter, _Inout_ PNDIS_OID_REQUEST Request)
+{
+    NdisAcquireSpinLock(&Adapter->Lock);
+    if (Adapter->PhyQuery != NULL || Adapter->HwResetting || Adapter->HwFailed || Adapter->Removed) {
+        /* NDIS sends one request at a time, so only a device in trouble gets here. */
+        NdisReleaseSpinLock(&Adapter->Lock);
+        return NDIS_STATUS_NOT_ACCEPTED;
+    }
+    Adapter->PhyQuery = Request;
+    LN_WRITE(Adapter, LN_REG_MDIC,
+             (LN_PHY_ADDRESS << LN_MDIC_PHY_SHIFT) | (LN_PHY_GSR << LN_MDIC_REG_SHIFT) |
+             LN_MDIC_OP_READ | LN_MDIC_INTERRUPT);
+    NdisReleaseSpinLock(&Adapter->Lock);
+    return NDIS_STATUS_PENDING;
+}
+
+/* The pended request, taken (under Lock) so that exactly one path completes it. */
+static PNDIS_OID_REQUEST
+LnTakePhyQuery(_In_ PLN_ADAPTER Adapter, _In_ BOOLEAN AtDispatch)
+{
+    PNDIS_OID_REQUEST Request;
+
+    LN_LOCK(&Adapter->Lock, AtDispatch);
+    Request = Adapter->PhyQuery;
+    Adapter->PhyQuery = NULL;
+    LN_UNLOCK(&Adapter->Lock, AtDispatch);
+    return Request;
+}
+
+/*
+ * DPC, on MDAC: the PHY answered. The link state comes from STATUS (as every
+ * other answer does), duplex and speed from what the partner advertised.
+ * Returns 1 when it completed a request (the DPC's "work").
+ */
+_Use_decl_annotations_
+ULONG
+LnOidPhyQueryDone(
+    PLN_ADAPTER Adapter)
+{
+    PNDIS_OID_REQUEST Request;
+    NDIS_LINK_STATE LinkState;
+    NDIS_STATUS Status;
+    ULONG Mdic;
+    USHORT Gsr;
+
+    if (Adapter->PhyQuery == NULL) {
+        return 0;
+    }
+    Mdic = LN_READ(Adapter, LN_REG_MDIC);
+    if (Mdic != LN_REG_GONE && (Mdic & LN_MDIC_READY) == 0) {
+        return 0;               /* not this access: MDAC comes again */
+    }
+    Request = LnTakePhyQuery(Adapter, TRUE);
+    if (Request == NULL) {
+        return 0;
+    }
+    if (Mdic == LN_REG_GONE) {
+        Status = NDIS_STATUS_ADAPTER_REMOVED;
+    } else if (Mdic & LN_MDIC_ERROR) {
+        Status = NDIS_STATUS_FAILURE;
+    } else {
+        Gsr = (USHORT)(Mdic & LN_MDIC_DATA_MASK);
+        NdisZeroMemory(&LinkState, sizeof(LinkState));
+        LinkState.Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
+        LinkState.Header.Revision = NDIS_LINK_STATE_REVISION_1;
+        LinkState.Header.Size = NDIS_SIZEOF_LINK_STATE_REVISION_1;
+        if (Adapter->LinkUp && (Gsr & LN_PHY_GSR_RECEIVERS_OK) == LN_PHY_GSR_RECEIVERS_OK &&
+            (Gsr & (LN_PHY_GSR_PARTNER_1000FD | LN_PHY_GSR_PARTNER_1000HD)) != 0) {
+            LinkState.MediaConnectState = MediaConnectStateConnected;
+            LinkState.MediaDuplexState = (Gsr & LN_PHY_GSR_PARTNER_1000FD) ? MediaDuplexStateFull : MediaDuplexStateHalf;
+            LinkState.XmitLinkSpeed = LN_LINK_SPEED;
+            LinkState.RcvLinkSpeed = LN_LINK_SPEED;
+            LinkState.AutoNegotiationFlags = NDIS_LINK_STATE_XMIT_LINK_SPEED_AUTO_NEGOTIATED |
+                                             NDIS_LINK_STATE_RCV_LINK_SPEED_AUTO_NEGOTIATED |
+                                             NDIS_LINK_STATE_DUPLEX_AUTO_NEGOTIATED;
+        } else {
+            /* The link dropped while we asked: say so, as STATUS would. */
+            LinkState.MediaConnectState = MediaConnectStateDisconnected;
+            LinkState.MediaDuplexState = MediaDuplexStateUnknown;
+            LinkState.XmitLinkSpeed = NDIS_LINK_SPEED_UNKNOWN;
+            LinkState.RcvLinkSpeed = NDIS_LINK_SPEED_UNKNOWN;
+        }
+        LinkState.PauseFunctions = NdisPauseFunctionsUnsupported;
+        Status = LnQueryCopy(Request, &LinkState, sizeof(LinkState));
+        LN_PRINT(DPFLTR_INFO_LEVEL, "PHY link state: GSR 0x%04x\n", Gsr);
+    }
+    NdisMOidRequestComplete(Adapter->AdapterHandle, Request, Status);
+    return 1;
+}
+
+/* A reset, a removal or a cancel ends the PHY access early: the request completes with Status. */
+_Use_decl_annotations_
+VOID
+LnOidAbortPhyQuery(
+    PLN_ADAPTER Adapter,
+    NDIS_STATUS Status,
+    BOOLEAN AtDispatch)
+{
+    PNDIS_OID_REQUEST Request = LnTakePhyQuery(Adapter, AtDispatch);
+
+    if (Request != NULL) {
+        Request->DATA.QUERY_INFORMATION.BytesWritten = 0;
+        NdisMOidRequestComplete(Adapter->AdapterHandle, Request, Status);
+    }
 }
 
 /* Every counter at once: the hardware's folded first, then the software ones. */
@@ -217,6 +332,9 @@ LnQuery(_In_ PLN_ADAPTER Adapter, _Inout_ PNDIS_OID_REQUEST Request)
         Value = Up ? NdisMediaStateConnected : NdisMediaStateDisconnected;
         break;
     case OID_GEN_LINK_STATE:
+        if (Up && Request->DATA.QUERY_INFORMATION.InformationBufferLength >= sizeof(NDIS_LINK_STATE)) {
+            return LnStartPhyQuery(Adapter, Request);
+        }
         NdisZeroMemory(&LinkState, sizeof(LinkState));
         LinkState.Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
         LinkState.Header.Revision = NDIS_LINK_STATE_REVISION_1;
@@ -381,11 +499,11 @@ MpOidRequest(
         break;
     }
 
-    if (Status != NDIS_STATUS_SUCCESS) {
+    if (Status != NDIS_STATUS_SUCCESS && Status != NDIS_STATUS_PENDING) {
         LN_PRINT(DPFLTR_TRACE_LEVEL, "OID 0x%08x (type %d) -> 0x%08x\n",
                  OidRequest->DATA.QUERY_INFORMATION.Oid, (int)OidRequest->RequestType, Status);
     }
-    /* Completed here: returning the status IS the completion. */
+    /* Completed here: returning the status IS the completion (PENDING: the DPC completes it). */
     return Status;
 }
 
@@ -395,7 +513,15 @@ MpCancelOidRequest(
     NDIS_HANDLE MiniportAdapterContext,
     PVOID RequestId)
 {
-    UNREFERENCED_PARAMETER(MiniportAdapterContext);
-    /* No OID is ever left pending, so there is never one to abort. */
-    LN_PRINT(DPFLTR_INFO_LEVEL, "MiniportCancelOidRequest %p: nothing pending\n", RequestId);
+    PLN_ADAPTER Adapter = (PLN_ADAPTER)MiniportAdapterContext;
+    BOOLEAN Ours;
+
+    /* Only the PHY query is ever left pending. */
+    NdisAcquireSpinLock(&Adapter->Lock);
+    Ours = Adapter->PhyQuery != NULL && Adapter->PhyQuery->RequestId == RequestId;
+    NdisReleaseSpinLock(&Adapter->Lock);
+    LN_PRINT(DPFLTR_INFO_LEVEL, "MiniportCancelOidRequest %p: %s\n", RequestId, Ours ? "aborted" : "nothing pending");
+    if (Ours) {
+        LnOidAbortPhyQuery(Adapter, NDIS_STATUS_REQUEST_ABORTED, FALSE);
+    }
 }

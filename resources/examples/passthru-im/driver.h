@@ -204,6 +204,13 @@ typedef struct _PT_MINIPORT {
     PT_MINIPORT_STATE State;
     BOOLEAN PausePending;             /* MiniportPause returned PENDING */
 
+    /* A request passed down the binding (OID_GEN_LINK_STATE: only the adapter
+       below knows its link), as our own copy: NDIS sends this miniport one
+       request at a time, so one is enough. UpRequest is NDIS's, completed
+       with NdisMOidRequestComplete when the one below pended. */
+    NDIS_OID_REQUEST DownRequest;
+    PNDIS_OID_REQUEST UpRequest;
+
     /* OID state */
     UCHAR CurrentAddress[PT_MAC_LENGTH];   /* the lower adapter's address */
     ULONG PacketFilter;
@@ -263,6 +270,7 @@ MINIPORT_CANCEL_SEND PtMpCancelSend;
 /* oid.c */
 MINIPORT_OID_REQUEST PtMpOidRequest;
 MINIPORT_CANCEL_OID_REQUEST PtMpCancelOidRequest;
+VOID PtOidDownComplete(_In_ PPT_BINDING Binding, _In_ PNDIS_OID_REQUEST OidRequest, _In_ NDIS_STATUS Status);
 
 /* ---- Internal helpers (miniport.c) -------------------------------------------- */
 

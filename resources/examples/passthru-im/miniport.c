@@ -73,10 +73,10 @@ PtClassifyNbl(
 }
 
 /*
- * The packet filter NDIS set on the virtual miniport. A pass-through would
- * normally forward OID_GEN_CURRENT_PACKET_FILTER to the lower adapter and let
- * it filter; without a way to issue that OID (see NOTES-for-sim.md) the
- * virtual miniport applies its filter itself. Caller holds the binding's Lock.
+ * The packet filter NDIS set on the virtual miniport. A pass-through could
+ * forward OID_GEN_CURRENT_PACKET_FILTER to the lower adapter and let it filter;
+ * this one leaves the adapter below as NDIS set it up and applies the virtual
+ * miniport's own filter itself. Caller holds the binding's Lock.
  */
 _Use_decl_annotations_
 BOOLEAN
@@ -338,6 +338,7 @@ PtMpHaltEx(
     NdisAcquireSpinLock(&Binding->Lock);
     ASSERT(Miniport->State == PtMiniportPaused);
     ASSERT(Binding->SendsDown == 0 && Binding->ReceivesUp == 0);
+    ASSERT(Miniport->UpRequest == NULL);       /* NDIS halts no miniport with a request pending */
     /* Undo step 4: detach, so the binding forwards nothing more to us. */
     Binding->Miniport = NULL;
     NdisReleaseSpinLock(&Binding->Lock);

@@ -1,12 +1,14 @@
 /*
  * PassthruIm - OID requests to the virtual miniport.
  *
- * A full pass-through forwards most OIDs down the binding (NdisOidRequest) and
- * completes them from ProtocolOidRequestComplete. This one answers them
- * itself, synchronously, from what the bind learned about the lower adapter
- * and from the state it keeps (packet filter, lookahead, multicast list,
- * statistics); see NOTES-for-sim.md. NdisMOidRequestComplete is therefore
- * never called and MiniportCancelOidRequest has nothing to cancel.
+ * Most requests are answered here, synchronously, from what the bind learned
+ * about the lower adapter and from the state the virtual miniport keeps
+ * (packet filter, lookahead, multicast list, statistics). OID_GEN_LINK_STATE
+ * is the physical link's, so it goes down the binding (NdisOidRequest) as the
+ * miniport's own copy of the request: when the adapter below answers at once
+ * the answer is returned at once; when it pends (the LabNIC asks its PHY),
+ * this request pends too, and ProtocolOidRequestComplete finishes it with
+ * NdisMOidRequestComplete.
  * Buffer rules shown:
  *   query too small -> NDIS_STATUS_BUFFER_TOO_SHORT, BytesWritten 0, BytesNeeded = size
  *   set too small   -> NDIS_STATUS_BUFFER_TOO_SHORT, BytesRead 0,    BytesNeeded = size
@@ -303,6 +305,84 @@ PtSet(_In_ PPT_MINIPORT Miniport, _Inout_ PNDIS_OID_REQUEST Request)
     }
 }
 
+/* ---- Requests passed down the binding ------------------------------------------------ */
+
+/* What the request below wrote (counts, and the caller's buffer it shares) back into NDIS's. */
+static PNDIS_OID_REQUEST
+PtTakeForwarded(_Inout_ PPT_MINIPORT Miniport)
+{
+    PNDIS_OID_REQUEST Up = Miniport->UpRequest;
+
+    Miniport->UpRequest = NULL;
+    NdisMoveMemory(&Up->DATA, &Miniport->DownRequest.DATA, sizeof(Up->DATA));
+    return Up;
+}
+
+/* Ask the adapter below; SUCCESS/failure when it answered at once, else PENDING. */
+static NDIS_STATUS
+PtForwardRequest(_Inout_ PPT_MINIPORT Miniport, _Inout_ PNDIS_OID_REQUEST Request)
+{
+    PPT_BINDING Binding = Miniport->Binding;
+    PNDIS_OID_REQUEST Down = &Miniport->DownRequest;
+    NDIS_HANDLE BindingHandle;
+    NDIS_STATUS Status;
+
+    /* The binding stays open while its virtual miniport exists (the unbind
+       halts the miniport before it closes the adapter). */
+    NdisAcquireSpinLock(&Binding->Lock);
+    BindingHandle = Binding->BindingHandle;
+    Miniport->UpRequest = Request;
+    NdisReleaseSpinLock(&Binding->Lock);
+
+    NdisZeroMemory(Down, sizeof(*Down));
+    Down->Header.Type = NDIS_OBJECT_TYPE_OID_REQUEST;
+    Down->Header.Revision = NDIS_OID_REQUEST_REVISION_1;
+    Down->Header.Size = NDIS_SIZEOF_OID_REQUEST_REVISION_1;
+    Down->RequestType = Request->RequestType;
+    Down->PortNumber = NDIS_DEFAULT_PORT_NUMBER;
+    Down->Timeout = Request->Timeout;
+    Down->RequestId = Request->RequestId;
+    /* Same OID, same InformationBuffer: the answer lands in the caller's buffer. */
+    NdisMoveMemory(&Down->DATA, &Request->DATA, sizeof(Down->DATA));
+
+    Status = NdisOidRequest(BindingHandle, Down);
+    if (Status != NDIS_STATUS_PENDING) {
+        NdisAcquireSpinLock(&Binding->Lock);
+        (VOID)PtTakeForwarded(Miniport);
+        NdisReleaseSpinLock(&Binding->Lock);
+    }
+    return Status;
+}
+
+/* ProtocolOidRequestComplete for a request we passed down: finish NDIS's. */
+_Use_decl_annotations_
+VOID
+PtOidDownComplete(
+    PPT_BINDING Binding,
+    PNDIS_OID_REQUEST OidRequest,
+    NDIS_STATUS Status)
+{
+    PPT_MINIPORT Miniport;
+    PNDIS_OID_REQUEST Up = NULL;
+    NDIS_HANDLE MiniportHandle = NULL;
+
+    NdisAcquireSpinLock(&Binding->Lock);
+    Miniport = Binding->Miniport;
+    if (Miniport != NULL && OidRequest == &Miniport->DownRequest && Miniport->UpRequest != NULL) {
+        Up = PtTakeForwarded(Miniport);
+        MiniportHandle = Miniport->MiniportHandle;
+    }
+    NdisReleaseSpinLock(&Binding->Lock);
+
+    if (Up == NULL) {
+        PT_PRINT(DPFLTR_WARNING_LEVEL, "unexpected OID completion %p: 0x%08x\n", OidRequest, Status);
+        return;
+    }
+    PT_PRINT(DPFLTR_INFO_LEVEL, "OID 0x%08x completed below: 0x%08x\n",
+             Up->DATA.QUERY_INFORMATION.Oid, Status);
+    NdisMOidRequestComplete(MiniportHandle, Up, Status);
+}
+
 _Use_decl_annotations_
 NDIS_STATUS
 PtMpOidRequest(
@@ -315,6 +395,10 @@ PtMpOidRequest(
     switch (OidRequest->RequestType) {
     case NdisRequestQueryInformation:
     case NdisRequestQueryStatistics:
+        if (OidRequest->DATA.QUERY_INFORMATION.Oid == OID_GEN_LINK_STATE) {
+            Status = PtForwardRequest(Miniport, OidRequest);
+            break;
+        }
         Status = PtQuery(Miniport, OidRequest);
         break;
     case NdisRequestSetInformation:
@@ -325,11 +409,11 @@ PtMpOidRequest(
         break;
     }
 
-    if (Status != NDIS_STATUS_SUCCESS) {
+    if (Status != NDIS_STATUS_SUCCESS && Status != NDIS_STATUS_PENDING) {
         PT_PRINT(DPFLTR_TRACE_LEVEL, "OID 0x%08x (type %d) -> 0x%08x\n",
                  OidRequest->DATA.QUERY_INFORMATION.Oid, (int)OidRequest->RequestType, Status);
     }
-    /* Completed here: returning the status IS the completion. */
+    /* Returning a final status IS the completion; PENDING: PtOidDownComplete completes it. */
     return Status;
 }
 
@@ -340,6 +424,8 @@ PtMpCancelOidRequest(
     PVOID RequestId)
 {
     UNREFERENCED_PARAMETER(MiniportAdapterContext);
-    /* No OID is ever left pending, so there is never one to abort. */
-    PT_PRINT(DPFLTR_INFO_LEVEL, "MiniportCancelOidRequest %p: nothing pending\n", RequestId);
+    /* Only a request passed down can be pending, and the adapter below answers
+       it within microseconds (an MDIO read): we let it finish rather than cancel
+       it below; its completion completes ours. */
+    PT_PRINT(DPFLTR_INFO_LEVEL, "MiniportCancelOidRequest %p: left to complete below\n", RequestId);
 }

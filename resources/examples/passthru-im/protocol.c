@@ -466,10 +466,8 @@ PtOidRequestComplete(
     PNDIS_OID_REQUEST OidRequest,
     NDIS_STATUS Status)
 {
-    UNREFERENCED_PARAMETER(ProtocolBindingContext);
-    /* This driver issues no OID requests down the binding (it answers the
-       virtual miniport's OIDs itself), so NDIS never completes one. */
-    PT_PRINT(DPFLTR_WARNING_LEVEL, "unexpected OID completion %p: 0x%08x\n", OidRequest, Status);
+    /* The only requests we send down are the virtual miniport's (oid.c). */
+    PtOidDownComplete((PPT_BINDING)ProtocolBindingContext, OidRequest, Status);
 }
 
 /* The lower adapter reports a change (link state, ...). Remember the link and

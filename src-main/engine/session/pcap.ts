@@ -16,7 +16,11 @@ export class PcapWriter {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
 
-  constructor(path: string) {
+  /** `only`: which wire's frames to keep (a run with a LabNIC below a binding keeps that NIC's wire). */
+  constructor(
+    path: string,
+    private readonly only?: (frame: Extract<SimEvent, { kind: 'wire.frame' }>) => boolean,
+  ) {
     this.fd = fs.openSync(path, 'w');
     const header = Buffer.alloc(24);
     header.writeUInt32LE(PCAP_MAGIC_MICROSECONDS, 0);
@@ -35,7 +39,7 @@ export class PcapWriter {
 
   /** Takes any simulator event; only wire frames are written. */
   write(event: SimEvent): void {
-    if (event.kind !== 'wire.frame' || event.data === undefined) return;
+    if (event.kind !== 'wire.frame' || event.data === undefined || (this.only && !this.only(event))) return;
     const frame = Buffer.from(event.data, 'base64');
     const microseconds = Math.floor(event.t / 10);
     const record = Buffer.alloc(16);

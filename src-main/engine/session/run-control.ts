@@ -213,6 +213,11 @@ export class RunGate {
     }
   }
 
+  /** An NDIS call of lab code (the driver below a binding): progress for the watchdog, never a breakpoint. */
+  heartbeat(): void {
+    Atomics.add(this.control, Slot.Heartbeat, 1);
+  }
+
   finished(): void {
     Atomics.store(this.control, Slot.State, RunState.Finished);
   }

@@ -6,7 +6,7 @@ import { RunGate, RunStopped, type ControlBuffers, type PauseReason } from './ru
 import { runDriver, type RunOptions } from './run-driver';
 import { RunRecorder, type RecordingSpec } from './recording';
 
-export type WorkerRun = Omit<RunOptions, 'onEvent' | 'beforeCall'>;
+export type WorkerRun = Omit<RunOptions, 'onEvent' | 'beforeCall' | 'lowerBeforeCall'>;
 
 export type FromSessionWorker =
   | { type: 'ready' }
@@ -74,6 +74,8 @@ try {
       gate.afterEvent();
     },
     beforeCall: (api, site) => gate.beforeCall(api, site),
+    // The lab's driver below a binding keeps the run alive, but its calls are no breakpoints.
+    lowerBeforeCall: () => gate.heartbeat(),
   });
   flush();
   closeRecorder();

@@ -1,9 +1,10 @@
-import type { ScenarioInput } from '../../../src-shared/contract/scenario';
+import { needsReferenceLabnic, Scenario, DEFAULT_SCENARIO, type ScenarioInput } from '../../../src-shared/contract/scenario';
 import type { SimEvent } from '../../../src-shared/contract/sim-events';
 import type { RunResult } from '../../sim/session/scenario';
 import type { SessionLimits } from '../../sim/session/session';
+import type { BuildOutput } from '../toolchain/build-types';
 import type { DriverBuilder } from '../toolchain/build';
-import { loadTestBuilder } from '../toolchain/testing';
+import { loadTestBuilder, readExample } from '../toolchain/testing';
 import { runDriver } from './run-driver';
 
 let builder: Promise<DriverBuilder> | undefined;
@@ -12,6 +13,18 @@ let builder: Promise<DriverBuilder> | undefined;
 export function testBuilder(): Promise<DriverBuilder> {
   builder ??= loadTestBuilder().then((loaded) => loaded.builder);
   return builder;
+}
+
+let labnic: Promise<BuildOutput> | undefined;
+
+/** The reference LabNIC driver (resources/examples/labnic-miniport), built once per test process: what runs below a binding. */
+export function labnicReferenceBuild(): Promise<BuildOutput> {
+  labnic ??= testBuilder().then((b) => {
+    const built = b.build({ files: readExample('labnic-miniport'), implementedImports: null });
+    if (!built.ok || !built.wasm) throw new Error(`the reference LabNIC driver does not build:\n${built.diagnostics.map((d) => `${d.file}:${d.line}: ${d.message}`).join('\n')}`);
+    return built;
+  });
+  return labnic;
 }
 
 export interface DriverRun {
@@ -34,10 +47,12 @@ export async function runDriverSource(
     throw new Error(`the test driver does not build:\n${built.diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`).join('\n')}`);
   }
   const events: SimEvent[] = [];
+  const lower = needsReferenceLabnic(Scenario.parse(options.scenario ?? DEFAULT_SCENARIO)) ? await labnicReferenceBuild() : undefined;
   const { result, sitesSeen } = runDriver({
     build: built,
     driverName: 'TestDriver',
     ...options,
+    ...(lower ? { lower } : {}),
     onEvent: (event) => events.push(event),
   });
   return { result, events, sitesSeen };

@@ -15,6 +15,12 @@ export class BugCheck extends Error {
     super(message);
     this.name = 'BugCheck';
   }
+
+  /**
+   * The driver whose code was running when the bug check was raised, set by the innermost session
+   * it unwinds through: tells a bug check of the lab's own driver below a binding from the learner's.
+   */
+  origin: string | undefined;
 }
 
 /** Codes the lab raises on its own account (no Windows code documents these stops). */

@@ -23,6 +23,8 @@ export class Kernel {
   readonly rng: SeededRandom;
   private currentIrql: Irql = PASSIVE_LEVEL;
   private runningDpc = false;
+  /** Parts of the system that may still finish something a wait depends on, with only background jobs queued. */
+  private readonly owing: Array<() => boolean> = [];
 
   constructor(
     seed: number,
@@ -77,6 +79,19 @@ export class Kernel {
     }
   }
 
+  /**
+   * Registers a test for work still owed by a part of the system whose own jobs are background
+   * ones (the lab's driver below a binding, holding sends from above): while it holds, a wait is
+   * not given up as stuck, since that part's housekeeping (its watchdog) may still finish it.
+   */
+  addOwedWork(owes: () => boolean): void {
+    this.owing.push(owes);
+  }
+
+  private owesWork(): boolean {
+    return this.owing.some((owes) => owes());
+  }
+
   /** Fires the timers due by now (each runs its job, which typically queues a DPC), then runs what is ready. */
   private fireDue(): void {
     for (const job of this.scheduler.takeDue(this.clock.now)) job.run();
@@ -110,7 +125,7 @@ export class Kernel {
     for (;;) {
       if (done()) return { satisfied: true, stuck: false };
       const next = this.scheduler.nextDue();
-      if (deadline === undefined && !this.scheduler.hasForegroundTimers && !this.scheduler.hasDpcs && !this.scheduler.hasWorkItems) {
+      if (deadline === undefined && !this.scheduler.hasForegroundTimers && !this.scheduler.hasDpcs && !this.scheduler.hasWorkItems && !this.owesWork()) {
         // Only housekeeping is left (check-for-hang re-arming itself): nothing can end this wait.
         return { satisfied: false, stuck: true };
       }

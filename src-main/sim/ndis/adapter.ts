@@ -38,6 +38,55 @@ export interface Adapter {
   initParameters: number;
   /** The hardware under the adapter (a NullDevice for a virtual miniport). */
   device: BenchDevice;
+  /** What the general attributes said (NDIS keeps them for the protocols that bind to the adapter). */
+  general?: GeneralAttributes;
+}
+
+/** The parts of NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES NDIS passes on to protocols in NDIS_BIND_PARAMETERS. */
+export interface GeneralAttributes {
+  mediaType: number;
+  physicalMediumType: number;
+  mtuSize: number;
+  maxXmitLinkSpeed: bigint;
+  xmitLinkSpeed: bigint;
+  maxRcvLinkSpeed: bigint;
+  rcvLinkSpeed: bigint;
+  mediaConnectState: number;
+  mediaDuplexState: number;
+  lookaheadSize: number;
+  macOptions: number;
+  supportedPacketFilters: number;
+  maxMulticastListSize: number;
+  permanentAddress: Uint8Array;
+  currentAddress: Uint8Array;
+  dataBackFillSize: number;
+  contextBackFillSize: number;
+}
+
+function readGeneralAttributes(session: Session, a: number): GeneralAttributes {
+  const m = session.memory;
+  const f = (name: Parameters<typeof m.field<'NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES'>>[2]) => m.field('NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES', a, name);
+  const u64 = (name: 'MaxXmitLinkSpeed' | 'XmitLinkSpeed' | 'MaxRcvLinkSpeed' | 'RcvLinkSpeed') => m.u64(a + m.offsetOf('NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES', name));
+  const length = Math.min(f('MacAddressLength'), 32);
+  return {
+    mediaType: f('MediaType'),
+    physicalMediumType: f('PhysicalMediumType'),
+    mtuSize: f('MtuSize'),
+    maxXmitLinkSpeed: u64('MaxXmitLinkSpeed'),
+    xmitLinkSpeed: u64('XmitLinkSpeed'),
+    maxRcvLinkSpeed: u64('MaxRcvLinkSpeed'),
+    rcvLinkSpeed: u64('RcvLinkSpeed'),
+    mediaConnectState: f('MediaConnectState'),
+    mediaDuplexState: f('MediaDuplexState'),
+    lookaheadSize: f('LookaheadSize'),
+    macOptions: f('MacOptions'),
+    supportedPacketFilters: f('SupportedPacketFilters'),
+    maxMulticastListSize: f('MaxMulticastListSize'),
+    permanentAddress: m.read(a + m.offsetOf('NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES', 'PermanentMacAddress'), length).slice(),
+    currentAddress: m.read(a + m.offsetOf('NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES', 'CurrentMacAddress'), length).slice(),
+    dataBackFillSize: f('DataBackFillSize'),
+    contextBackFillSize: f('ContextBackFillSize'),
+  };
 }
 
 /** Checks other families run at the adapter's milestones (timers still queued at halt, …). */
@@ -52,6 +101,18 @@ export interface AdapterChecks {
   afterHalt?(session: Session, adapter: Adapter): void;
   /** A pause is about to complete: anything that must be finished by now. */
   beforePauseComplete?(session: Session, adapter: Adapter): void;
+  /**
+   * NDIS is about to take the adapter away (a removal: pause if Running, then halt). First it
+   * unbinds the protocols bound to it; false means that cannot happen yet (a driver above is
+   * still in a callback) and NDIS tries again a little later.
+   */
+  beforeRemove?(session: Session, adapter: Adapter): boolean;
+}
+
+/** The removal of `adapter` may start now (every family's beforeRemove agreed and did its part). */
+export function readyForRemoval(session: Session, adapter: Adapter): boolean {
+  for (const c of checks) if (c.beforeRemove && !c.beforeRemove(session, adapter)) return false;
+  return true;
 }
 
 const checks: AdapterChecks[] = [];
@@ -357,6 +418,7 @@ function setAttributes(session: Session, adapter: Adapter, attributes: number): 
       throw new BugCheck(0x7c, [0x21, adapter.registration.handle, attributes, 0], `NdisMSetMiniportAttributes: general attributes Size ${size} is smaller than ${expected}`, 'INIT-ATTR-HDR', session.site());
     }
     adapter.generalAttributesSet = true;
+    adapter.general = readGeneralAttributes(session, attributes);
     return K.NDIS_STATUS_SUCCESS;
   }
   if (!adapter.generalAttributesSet) {

@@ -10,6 +10,8 @@ import { buildLowerReceiveNbls, handBackFromSend, handDownForSend, heldLowerRece
 import { protocolState, type ProtocolRegistration } from './protocol';
 import { addHangExplainer } from './sync';
 import { base64, destinationAddress, FrameBuilder, headHex } from './wire';
+// The LabNIC driver below a binding (lower-miniport.ts): each `below.*` call is a dispatch point.
+import * as below from './lower-miniport';
 import { isSuccess, K } from './status';
 
 /**
@@ -45,7 +47,7 @@ export interface BindOptions {
 /** How long a pended open, close or OID request takes to complete. */
 const PEND_TICKS = TICKS_PER_MILLISECOND;
 
-interface Binding {
+export interface Binding {
   lower: string;
   protocol: ProtocolRegistration;
   state: BindingState;
@@ -184,18 +186,22 @@ function bindParameters(session: Session, binding: Binding, index: number): { pa
   set('ProtocolSection', section);
   set('AdapterName', name);
   set('BoundAdapterName', name);
-  set('MediaType', K.NdisMedium802_3);
-  set('MtuSize', 1500);
-  for (const f of ['MaxXmitLinkSpeed', 'XmitLinkSpeed', 'MaxRcvLinkSpeed', 'RcvLinkSpeed'] as const) m.setU64(params + m.offsetOf('NDIS_BIND_PARAMETERS', f), 1_000_000_000n);
-  set('MediaConnectState', K.MediaConnectStateConnected);
-  set('MediaDuplexState', 2); // MediaDuplexStateFull
-  set('LookaheadSize', 1500);
-  set('SupportedPacketFilters', 0x2f);
-  set('MaxMulticastListSize', 32);
+  // below: what the LabNIC miniport below said of itself (its general attributes, its link), else the model's.
+  const real = below.bindInfo(session, binding.lower);
+  set('MediaType', real?.mediaType ?? K.NdisMedium802_3);
+  set('MtuSize', real?.mtuSize ?? 1500);
+  const speeds = { MaxXmitLinkSpeed: real?.maxXmitLinkSpeed, XmitLinkSpeed: real?.xmitLinkSpeed, MaxRcvLinkSpeed: real?.maxRcvLinkSpeed, RcvLinkSpeed: real?.rcvLinkSpeed };
+  for (const [f, v] of Object.entries(speeds) as Array<[keyof typeof speeds, bigint | undefined]>) m.setU64(params + m.offsetOf('NDIS_BIND_PARAMETERS', f), v ?? 1_000_000_000n);
+  set('MediaConnectState', real?.mediaConnectState ?? K.MediaConnectStateConnected);
+  set('MediaDuplexState', real?.mediaDuplexState ?? 2); // MediaDuplexStateFull
+  set('LookaheadSize', real?.lookaheadSize ?? 1500);
+  set('SupportedPacketFilters', real?.supportedPacketFilters ?? 0x2f);
+  set('MaxMulticastListSize', real?.maxMulticastListSize ?? 32);
   set('MacAddressLength', 6);
-  binding.mac = Uint8Array.from([...LOWER_MAC.slice(0, 5), (LOWER_MAC[5]! + index) & 0xff]);
+  if (real) set('MacOptions', real.macOptions);
+  binding.mac = real ? real.currentAddress.slice(0, 6) : Uint8Array.from([...LOWER_MAC.slice(0, 5), (LOWER_MAC[5]! + index) & 0xff]);
   m.write(params + m.offsetOf('NDIS_BIND_PARAMETERS', 'CurrentMacAddress'), binding.mac);
-  set('PhysicalMediumType', 0); // NdisPhysicalMediumUnspecified
+  set('PhysicalMediumType', real?.physicalMediumType ?? 0); // NdisPhysicalMediumUnspecified
   set('BoundIfIndex', 100 + index);
   set('LowestIfIndex', 100 + index);
   return { params, strings: [section, name] };
@@ -364,6 +370,8 @@ export function unbindProtocol(session: Session, lower: string): void {
  * that is not Running gets nothing (NDIS drops them).
  */
 export function injectToBinding(session: Session, lower: string, options: { count: number; bytes: number; burst: number; intervalUs: number; dest: string }): void {
+  // below: frames for a LabNIC adapter arrive on its wire, whether or not a protocol is bound.
+  if (below.inject(session, lower, options)) return;
   const binding = store(session).bindings.find((b) => b.lower === lower && b.state !== 'Unbound');
   if (!binding) throw new Error(`the protocol is not bound to ${lower}: bind it first`);
   let left = options.count;
@@ -400,6 +408,8 @@ export function injectToBinding(session: Session, lower: string, options: { coun
  * protocol with an NDIS_STATUS_LINK_STATE indication (ProtocolStatusEx, at DISPATCH_LEVEL).
  */
 export function lowerLinkChange(session: Session, lower: string, up: boolean): void {
+  // below: a LabNIC adapter's link goes down or up on its wire; its miniport tells NDIS.
+  if (below.linkChange(session, lower, up)) return;
   const binding = store(session).bindings.find((b) => b.lower === lower && b.state !== 'Unbound');
   if (!binding) throw new Error(`the protocol is not bound to ${lower}: bind it first`);
   const m = session.memory;
@@ -466,6 +476,11 @@ function unbindHigher(session: Session, instance: DeviceInstance): void {
   if (higher.state !== 'Paused') higherTransition(session, higher, 'Paused');
   higherTransition(session, higher, 'Closing');
   higherTransition(session, higher, 'Unbound');
+}
+
+/** The binding over `lower` whose adapter is open (NdisOpenAdapterEx succeeded, NdisCloseAdapterEx not called yet). */
+export function openBindingOver(session: Session, lower: string): Binding | undefined {
+  return store(session).bindings.find((b) => b.lower === lower && b.opened && !b.closed && b.state !== 'Unbound');
 }
 
 /** The PnP manager starts a virtual device: NDIS calls the IM driver's MiniportInitializeEx for it. */
@@ -695,6 +710,8 @@ defineImports([
         return;
       }
       const nbls = handDownForSend(session, 'NdisSendNetBufferLists', first!);
+      // below: the LabNIC miniport below takes them (MiniportSendNetBufferLists).
+      if (below.send(session, binding, nbls)) return;
       // The miniport below puts the frames on its wire and completes the sends shortly after.
       if (session.tracing) {
         for (const nbl of nbls) for (const frame of nblFrames(session, nbl)) session.emit({ kind: 'wire.frame', adapter: binding.lower, direction: 'tx', length: frame.length, head: headHex(frame), data: base64(frame) });
@@ -719,6 +736,8 @@ defineImports([
       const returned = returnLowerReceives(session, 'NdisReturnNetBufferLists', first!);
       for (const nbl of returned) binding.received.delete(nbl);
       session.emit({ kind: 'nbl', op: 'return', adapter: binding.lower, count: returned.length, ...siteFields(session.site()) });
+      // below: the LabNIC miniport's own NBLs go back to it once their copies are back.
+      below.returned(session, binding, returned);
     },
   },
   {
@@ -732,6 +751,9 @@ defineImports([
       // §3.3 lists no OID requests in Opening: until the open has completed there is no binding
       // handle to issue them on (usableBinding reports BIND-OPEN-PENDING). Once NdisOpenAdapterEx
       // has succeeded, a bind may query the adapter it opened, as protocols do.
+      // below: the LabNIC miniport answers (MiniportOidRequest), perhaps later (ProtocolOidRequestComplete).
+      const viaMiniport = below.oid(session, binding, request!);
+      if (viaMiniport !== undefined) return viaMiniport;
       if (!binding.pend.has('oid')) return lowerOid(session, binding, request!);
       // The miniport below pends the request: NDIS completes it through ProtocolOidRequestComplete.
       session.emit({ kind: 'ndis.note', api: 'NdisOidRequest', text: `the lower adapter ${binding.lower} pends the request: it completes through ProtocolOidRequestComplete`, ...siteFields(session.site()) });

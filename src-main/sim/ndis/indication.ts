@@ -4,6 +4,7 @@ import { formatValue, type Session } from '../session/session';
 import { adapterOf } from './adapter';
 import { args, defineImports } from './imports';
 import { K } from './status';
+import { upperStack } from './upper-edge';
 
 /**
  * NdisMIndicateStatusEx: a miniport tells NDIS and the drivers above about a change (link state,
@@ -102,6 +103,8 @@ function indicateStatus(session: Session, handle: number, indication: number): v
   const detail = code === K.NDIS_STATUS_LINK_STATE ? decodeLinkState(session, code, buffer, bufferSize, adapter.handle) : bufferSize > 0 ? `${bufferSize}-byte payload` : undefined;
   const site = session.site();
   session.emit({ kind: 'status.indication', adapter: adapter.name, status: name, ...(detail ? { detail } : {}), ...(site ? { file: site.file, line: site.line } : {}) });
+  // A protocol bound above the adapter hears of it (lower-miniport.ts), inside this call.
+  upperStack(session)?.status(adapter, code, buffer, bufferSize);
 }
 
 defineImports([

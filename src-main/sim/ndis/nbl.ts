@@ -12,7 +12,8 @@ import { args, defineImports } from './imports';
 import { scenarioHooks } from './scenario-hooks';
 import { K } from './status';
 import { LAYOUTS } from '../layouts/generated';
-import { base64, hasWire, headHex, noteIndicated, noteSendCompleted, noteSent, wireLedger } from './wire';
+import { base64, hasWire, headHex, noteIndicated, noteSendCompleted, noteSent, sequenceOf, txSequenceFree, wireLedger } from './wire';
+import { upperStack } from './upper-edge';
 
 /**
  * NET_BUFFER_LIST / NET_BUFFER / MDL objects and the data path, with an ownership ledger.
@@ -76,6 +77,12 @@ interface NblRecord {
   ndisStorage?: number[];
   completedAt?: SourceSite;
   sequence?: number;
+  /** A send from the driver above a binding, built here by NDIS (lower-miniport.ts): its frames' wire sequence numbers, and the stack above hears of its completion. */
+  forwarded?: { sequences: number[] };
+  /** A receive from below indicated with NDIS_RECEIVE_FLAGS_RESOURCES: NDIS's again when the receive handler returns. */
+  cannotPend?: boolean;
+  /** Why NDIS took it back (a copy indicated with NDIS_RECEIVE_FLAGS_RESOURCES), for a later misuse. */
+  reclaimed?: string;
 }
 
 interface NbRecord {
@@ -115,6 +122,8 @@ interface NblState {
   sendSequence: number;
   ndisPool: number;
   protocolHandle: number;
+  /** Storage of NBLs NDIS took back (reclaimLowerReceives), released late so a misuse still finds their record. */
+  quarantine: number[][];
 }
 
 function nblState(session: Session): NblState {
@@ -127,6 +136,7 @@ function nblState(session: Session): NblState {
     sendSequence: 0,
     ndisPool: session.newHandle(),
     protocolHandle: session.newHandle(),
+    quarantine: [],
   }));
 }
 
@@ -377,7 +387,7 @@ function allocateNbl(session: Session, api: string, poolHandle: number, contextS
 function ownershipStop(session: Session, api: string, nbl: number, record: NblRecord | undefined, expectation: string): never {
   let why: string;
   if (!record) why = 'it is not a NET_BUFFER_LIST allocated by NDIS';
-  else if (!record.live) why = record.origin === 'ndis-send' ? `it was completed already${at(record.completedAt)}` : `it was freed${at(record.freedAt)}`;
+  else if (!record.live) why = record.origin === 'ndis-send' ? `it was completed already${at(record.completedAt)}` : (record.reclaimed ?? `it was freed${at(record.freedAt)}`);
   else if (record.origin === 'ndis-send') why = `it is a send NBL NDIS passed to MiniportSendNetBufferLists${record.completedAt ? '' : ' (owned by the protocol that sent it)'}`;
   else if (record.holder === 'ndis') why = `NDIS owns it: it was indicated${at(record.indicatedAt)} and MiniportReturnNetBufferLists has not returned it yet`;
   else why = `it was allocated by the driver with ${record.api}${at(record.site)}`;
@@ -522,11 +532,14 @@ function sendComplete(session: Session, handle: number, first: number): void {
   const site = session.site();
   const wire = hasWire(adapter);
   let failed = 0;
+  const forwarded: Array<{ nbl: number; status: number }> = [];
   for (const record of records) {
     const status = session.memory.field('NET_BUFFER_LIST', record.address, 'Status');
+    if (record.forwarded) forwarded.push({ nbl: record.address, status });
     if (wire) {
       // The device put the frame on the wire itself (wire.ts saw it); the ledger learns the outcome.
       if (record.sequence !== undefined) noteSendCompleted(session, adapter, record.sequence, status === K.NDIS_STATUS_SUCCESS);
+      for (const sequence of record.forwarded?.sequences ?? []) noteSendCompleted(session, adapter, sequence, status === K.NDIS_STATUS_SUCCESS);
       if (status !== K.NDIS_STATUS_SUCCESS) failed++;
     } else if (status === K.NDIS_STATUS_SUCCESS) {
       for (const nb of session.tracing ? nbsOf(session, record.address) : []) {
@@ -543,6 +556,7 @@ function sendComplete(session: Session, handle: number, first: number): void {
     for (const a of record.ndisStorage ?? []) session.pool.release(a);
   }
   session.emit({ kind: 'nbl', op: 'send-complete', adapter: adapter.name, count: records.length, ...(failed > 0 ? { detail: `${failed} dropped (completed with a failure status)` } : {}), ...siteFields(site) });
+  if (forwarded.length > 0) upperStack(session)?.sendsCompleted(adapter, forwarded);
 }
 
 // --- the receive path -------------------------------------------------------------------------------
@@ -595,11 +609,17 @@ function indicateReceive(session: Session, handle: number, first: number, count:
   }
   const resources = (flags & K.NDIS_RECEIVE_FLAGS_RESOURCES) !== 0;
   session.emit({ kind: 'nbl', op: 'indicate', adapter: adapter.name, count: records.length, ...(resources ? { detail: 'NDIS_RECEIVE_FLAGS_RESOURCES: NDIS copies, the driver owns them again on return' } : {}), ...siteFields(site) });
-  if (resources) return;
+  const upper = upperStack(session);
+  if (resources) {
+    upper?.receive(adapter, chain, flags);
+    return;
+  }
   for (const record of records) {
     record.holder = 'ndis';
     if (site) record.indicatedAt = site;
   }
+  // A protocol bound above takes them; they come back when it returns them (returnIndicated).
+  if (upper?.receive(adapter, chain, flags)) return;
   const pending: PendingReturn = {
     adapter,
     nbls: chain,
@@ -615,10 +635,18 @@ function indicateReceive(session: Session, handle: number, first: number, count:
 function returnNbls(session: Session, pending: PendingReturn): void {
   if (pending.done) return;
   pending.done = true;
-  const { adapter, nbls } = pending;
   const state = nblState(session);
   state.returns = state.returns.filter((p) => p !== pending);
-  if (adapter.state === 'Halted') return;
+  returnIndicated(session, pending.adapter, pending.nbls);
+}
+
+/**
+ * NDIS gives indicated NBLs back to the miniport (MiniportReturnNetBufferLists at DISPATCH_LEVEL):
+ * the protocols above are done with them. Chained in the order given.
+ */
+export function returnIndicated(session: Session, adapter: Adapter, nbls: readonly number[]): void {
+  const state = nblState(session);
+  if (adapter.state === 'Halted' || nbls.length === 0) return;
   for (let i = 0; i < nbls.length; i++) session.memory.setU32(nbls[i]! + NBL_NEXT, nbls[i + 1] ?? 0);
   for (const nbl of nbls) {
     const record = state.nbls.get(nbl);
@@ -1198,6 +1226,9 @@ export function returnLowerReceives(session: Session, api: string, first: number
     if (!record || !record.live || record.origin !== 'lower-receive' || record.holder !== 'driver') {
       ownershipStop(session, api, nbl, record, 'a protocol returns only the NBLs NDIS indicated to its ProtocolReceiveNetBufferLists, each once, and only while it holds them');
     }
+    if (record.cannotPend) {
+      session.labStop('NBL-OWNERSHIP', `${api}: NBL ${hex(nbl)} was indicated with NDIS_RECEIVE_FLAGS_RESOURCES: NDIS takes it back when ProtocolReceiveNetBufferLists returns, so a protocol never returns it (copy the data to keep it)`);
+    }
   }
   for (const nbl of chain) {
     const record = state.nbls.get(nbl)!;
@@ -1216,4 +1247,111 @@ export function heldLowerReceives(session: Session, among: ReadonlySet<number>):
     if (record?.live && record.origin === 'lower-receive') held++;
   }
   return held;
+}
+
+/** Receive copies NDIS reclaimed and still keeps reserved (reclaimLowerReceives). */
+const QUARANTINE_NBLS = 1024;
+
+/**
+ * NDIS takes back receive NBLs it indicated with NDIS_RECEIVE_FLAGS_RESOURCES, now that the receive
+ * handler returned: whatever the protocol still does with them is a misuse (NBL-OWNERSHIP, naming
+ * this). Their storage stays reserved for a while, so a late return still finds what they were.
+ */
+export function reclaimLowerReceives(session: Session, chain: readonly number[]): void {
+  const state = nblState(session);
+  for (const nbl of chain) {
+    const record = state.nbls.get(nbl);
+    if (!record || !record.live) continue;
+    record.live = false;
+    record.holder = 'ndis';
+    record.reclaimed = 'it was indicated to ProtocolReceiveNetBufferLists with NDIS_RECEIVE_FLAGS_RESOURCES, so it was NDIS\'s again as soon as that handler returned (keeping it needs a copy)';
+    state.quarantine.push([...(record.ndisStorage ?? []), ...record.contexts]);
+    record.contexts = [];
+  }
+  while (state.quarantine.length > QUARANTINE_NBLS) for (const a of state.quarantine.shift()!) session.pool.release(a);
+}
+
+/**
+ * An NBL NDIS owns with one NET_BUFFER per frame (data, MDL and NB each in NDIS's pool, freed
+ * together, `storage`); undefined when the pool is exhausted.
+ */
+function buildNdisNblOf(session: Session, api: string, frames: readonly Uint8Array[]): { nbl: number; storage: number[] } | undefined {
+  const state = nblState(session);
+  const m = session.memory;
+  const storageList: number[] = [];
+  const alloc = (size: number): number => {
+    const a = session.pool.allocate(size, TAG_SEND, api, 'ndis');
+    if (a) storageList.push(a);
+    return a;
+  };
+  const fail = (): undefined => {
+    for (const a of storageList) session.pool.release(a);
+    return undefined;
+  };
+  const nbl = alloc(m.sizeOf('NET_BUFFER_LIST'));
+  if (!nbl) return fail();
+  let previous = 0;
+  for (const frame of frames) {
+    const data = alloc(Math.max(1, frame.length));
+    const mdl = data ? alloc(mdlSize(session, data, frame.length)) : 0;
+    const nb = mdl ? alloc(m.sizeOf('NET_BUFFER')) : 0;
+    if (!nb) return fail();
+    m.write(data, frame);
+    m.setField('MDL', mdl, 'Size', mdlSize(session, data, frame.length));
+    m.setField('MDL', mdl, 'MdlFlags', K.MDL_SOURCE_IS_NONPAGED_POOL | K.MDL_ALLOCATED_FIXED_SIZE);
+    m.setField('MDL', mdl, 'MappedSystemVa', data);
+    m.setField('MDL', mdl, 'StartVa', data & ~(PAGE_SIZE - 1));
+    m.setField('MDL', mdl, 'ByteOffset', data & (PAGE_SIZE - 1));
+    m.setField('MDL', mdl, 'ByteCount', frame.length);
+    initNb(session, nb, state.ndisPool, mdl, 0, frame.length);
+    if (previous) m.setField('NET_BUFFER', previous, 'Next', nb);
+    else m.setField('NET_BUFFER_LIST', nbl, 'FirstNetBuffer', nb);
+    previous = nb;
+  }
+  m.setField('NET_BUFFER_LIST', nbl, 'NdisPoolHandle', state.ndisPool);
+  return { nbl, storage: storageList };
+}
+
+/**
+ * NDIS forwards a send from the protocol above a binding to the miniport below: an NBL in this
+ * (the miniport's) session with one NET_BUFFER per frame, owned by NDIS and handed to
+ * MiniportSendNetBufferLists. Frames with a lab sequence number not yet used on this adapter's
+ * wire are entered in its ledger (`numbered`). Undefined when NDIS's pool is exhausted.
+ */
+export function buildForwardedSendNbl(session: Session, adapter: Adapter, frames: readonly Uint8Array[]): { nbl: number; numbered: number } | undefined {
+  const api = 'MiniportSendNetBufferLists';
+  const built = buildNdisNblOf(session, api, frames);
+  if (!built) return undefined;
+  session.memory.setField('NET_BUFFER_LIST', built.nbl, 'SourceHandle', nblState(session).protocolHandle);
+  const sequences: number[] = [];
+  if (hasWire(adapter)) {
+    for (const frame of frames) {
+      const sequence = sequenceOf(frame);
+      if (sequence > 0 && txSequenceFree(session, adapter, sequence)) {
+        noteSent(session, adapter, sequence, frame);
+        sequences.push(sequence);
+      }
+    }
+  }
+  nblState(session).nbls.set(built.nbl, { address: built.nbl, origin: 'ndis-send', adapter, api, holder: 'driver', live: true, contexts: [], ndisStorage: built.storage, forwarded: { sequences } });
+  return { nbl: built.nbl, numbered: sequences.length };
+}
+
+/**
+ * Copies NDIS makes of a miniport's receive NBLs for the protocol above (one per NBL, one
+ * NET_BUFFER per frame), owned by NDIS and held by the protocol from ProtocolReceiveNetBufferLists
+ * until NdisReturnNetBufferLists (or, `cannotPend`, until the handler returns). Chained in order.
+ */
+export function buildReceiveCopies(session: Session, perNbl: ReadonlyArray<readonly Uint8Array[]>, options: { cannotPend?: boolean } = {}): number[] {
+  const state = nblState(session);
+  const api = 'ProtocolReceiveNetBufferLists';
+  const chain: number[] = [];
+  for (const frames of perNbl) {
+    const built = buildNdisNblOf(session, api, frames);
+    if (!built) throw new Error('NDIS ran out of memory copying receive NBLs for the protocol (it still holds what it was given: return them with NdisReturnNetBufferLists)');
+    state.nbls.set(built.nbl, { address: built.nbl, origin: 'lower-receive', api, holder: 'driver', live: true, contexts: [], ndisStorage: built.storage, ...(options.cannotPend ? { cannotPend: true } : {}) });
+    chain.push(built.nbl);
+  }
+  chain.forEach((nbl, i) => session.memory.setU32(nbl + NBL_NEXT, chain[i + 1] ?? 0));
+  return chain;
 }

@@ -24,6 +24,8 @@ export interface OidRequestInput {
   data?: readonly number[];
   /** InformationBufferLength; defaults to data.length for a set and 256 for a query. */
   bufferLength?: number;
+  /** The request's RequestId (a protocol's, when NDIS forwards its request; MiniportCancelOidRequest names it). */
+  requestId?: number;
 }
 
 export interface OidResult {
@@ -31,6 +33,8 @@ export interface OidResult {
   mode: 'sync' | 'pended';
   /** BytesWritten (query) or BytesRead (set). */
   bytes: number;
+  /** BytesNeeded (a buffer that was too short). */
+  needed: number;
   /** Query: the first BytesWritten bytes of the InformationBuffer. */
   data: number[];
 }
@@ -45,6 +49,9 @@ interface OidRecord {
   returnedSync?: number;
   completed?: { status: number; site?: SourceSite };
   finished: boolean;
+  /** Issued without waiting (issueOidAsync): told the result when a pended request completes. */
+  onDone?: () => void;
+  timeout?: ReturnType<Session['kernel']['scheduler']['at']>;
 }
 
 interface OidState {
@@ -70,6 +77,7 @@ const OID_NAMES: Record<number, string> = {
   [K.OID_802_3_MULTICAST_LIST]: 'OID_802_3_MULTICAST_LIST',
   [K.OID_GEN_STATISTICS]: 'OID_GEN_STATISTICS',
   [K.OID_GEN_CURRENT_LOOKAHEAD]: 'OID_GEN_CURRENT_LOOKAHEAD',
+  [0x00010207]: 'OID_GEN_LINK_STATE',
   [K.OID_GEN_VENDOR_DESCRIPTION]: 'OID_GEN_VENDOR_DESCRIPTION',
   [K.OID_GEN_INTERRUPT_MODERATION]: 'OID_GEN_INTERRUPT_MODERATION',
   [K.OID_PNP_SET_POWER]: 'OID_PNP_SET_POWER',
@@ -101,6 +109,95 @@ function field(type: OidRequestInput['type']): 'QUERY_INFORMATION' | 'SET_INFORM
  * OID-DOUBLE / OID-STATUS / OID-TIMEOUT violations stop the run as bug checks.
  */
 export function issueOid(session: Session, adapter: Adapter, input: OidRequestInput): OidResult {
+  const state = oidState(session);
+  const record = prepare(session, adapter, input);
+  let result: OidResult;
+  try {
+    const returned = callMiniport(session, record);
+    if (returned !== K.NDIS_STATUS_PENDING) {
+      result = finish(session, record, returned, 'sync');
+    } else {
+      const wait = session.kernel.waitUntil(() => record.completed !== undefined, OID_TIMEOUT_TICKS);
+      if (!wait.satisfied) {
+        session.violation('OID-TIMEOUT', `MiniportOidRequest(${oidName(input.oid)}) returned NDIS_STATUS_PENDING and NdisMOidRequestComplete was not called within 12 seconds`, {
+          params: [record.request, adapter.handle, 0],
+        });
+      }
+      result = finish(session, record, record.completed!.status, 'pended');
+    }
+  } finally {
+    state.outstanding.delete(adapter.handle);
+  }
+  return result;
+}
+
+/**
+ * NDIS cancels the request outstanding at the adapter whose RequestId is `requestId`: it calls
+ * MiniportCancelOidRequest, and the miniport completes the request (NDIS_STATUS_REQUEST_ABORTED) if
+ * it still holds it. False when no such request is outstanding or the driver has no cancel handler.
+ */
+export function cancelOutstandingOid(session: Session, adapter: Adapter, requestId: number): boolean {
+  const record = oidState(session).outstanding.get(adapter.handle);
+  if (!record || record.completed || record.finished || record.returnedSync !== undefined) return false;
+  if (session.memory.field('NDIS_OID_REQUEST', record.request, 'RequestId') !== requestId) return false;
+  const handler = adapter.registration.handlers.cancelOidRequest;
+  if (!handler) return false;
+  session.callDriver('MiniportCancelOidRequest', handler, [adapter.context, requestId], session.irql, adapter.handle);
+  return true;
+}
+
+/** True while an OID request NDIS issued to the adapter is not finished (NDIS sends one at a time). */
+export function oidOutstanding(session: Session, adapter: Adapter): boolean {
+  return oidState(session).outstanding.has(adapter.handle);
+}
+
+/**
+ * Issues one OID request to `adapter` (at PASSIVE_LEVEL) without waiting for a pended one: returns
+ * the result when MiniportOidRequest completed it synchronously; otherwise undefined, and `onDone`
+ * gets the result when NdisMOidRequestComplete comes (OID-TIMEOUT after 12 seconds without it).
+ * For requests NDIS forwards from a protocol above (lower-miniport.ts).
+ */
+export function issueOidAsync(session: Session, adapter: Adapter, input: OidRequestInput, onDone: (result: OidResult) => void): OidResult | undefined {
+  const state = oidState(session);
+  const record = prepare(session, adapter, input);
+  let returned: number;
+  try {
+    returned = callMiniport(session, record);
+  } catch (error) {
+    state.outstanding.delete(adapter.handle);
+    throw error;
+  }
+  if (returned !== K.NDIS_STATUS_PENDING) {
+    state.outstanding.delete(adapter.handle);
+    return finish(session, record, returned, 'sync');
+  }
+  const settle = (): void => {
+    if (record.finished) return;
+    if (record.timeout) session.kernel.scheduler.cancel(record.timeout);
+    state.outstanding.delete(adapter.handle);
+    onDone(finish(session, record, record.completed!.status, 'pended'));
+  };
+  if (record.completed) {
+    // NdisMOidRequestComplete came inside the handler, before it returned PENDING.
+    settle();
+    return undefined;
+  }
+  record.onDone = settle;
+  record.timeout = session.kernel.scheduler.at(session.now + OID_TIMEOUT_TICKS, {
+    label: `OID ${oidName(input.oid)} to ${adapter.name} times out`,
+    background: true,
+    run: () => {
+      if (record.completed || record.finished) return;
+      session.violation('OID-TIMEOUT', `MiniportOidRequest(${oidName(input.oid)}) returned NDIS_STATUS_PENDING and NdisMOidRequestComplete was not called within 12 seconds`, {
+        params: [record.request, adapter.handle, 0],
+      });
+    },
+  });
+  return undefined;
+}
+
+/** NDIS's NDIS_OID_REQUEST and InformationBuffer for one request, recorded as outstanding. */
+function prepare(session: Session, adapter: Adapter, input: OidRequestInput): OidRecord {
   if (!['Paused', 'Restarting', 'Running', 'Pausing'].includes(adapter.state)) {
     throw new Error(`NDIS does not issue OIDs to ${adapter.name} while it is ${adapter.state}`);
   }
@@ -119,6 +216,7 @@ export function issueOid(session: Session, adapter: Adapter, input: OidRequestIn
   m.setField('NDIS_OID_REQUEST', request, 'RequestType', requestType);
   m.setField('NDIS_OID_REQUEST', request, 'PortNumber', K.NDIS_DEFAULT_PORT_NUMBER);
   m.setField('NDIS_OID_REQUEST', request, 'RequestHandle', session.newHandle());
+  m.setField('NDIS_OID_REQUEST', request, 'RequestId', input.requestId ?? 0);
   const f = field(input.type);
   m.setField('NDIS_OID_REQUEST', request, `DATA.${f}.Oid`, input.oid >>> 0);
   m.setField('NDIS_OID_REQUEST', request, `DATA.${f}.InformationBuffer`, buffer);
@@ -128,33 +226,24 @@ export function issueOid(session: Session, adapter: Adapter, input: OidRequestIn
   state.requests.set(request, record);
   state.outstanding.set(adapter.handle, record);
   session.emit({ kind: 'oid.request', adapter: adapter.name, oid: oidName(input.oid), request: input.type, length: bufferLength });
+  return record;
+}
 
-  let result: OidResult;
-  try {
-    const returned = session.callDriver('MiniportOidRequest', adapter.registration.handlers.oidRequest, [adapter.context, request], PASSIVE_LEVEL, adapter.handle);
-    if (returned !== K.NDIS_STATUS_PENDING) {
-      record.returnedSync = returned;
-      if (record.completed) {
-        session.violation('OID-DOUBLE', `MiniportOidRequest(${oidName(input.oid)}) returned ${status(returned)} after calling NdisMOidRequestComplete${at(record.completed.site)}: an OID is completed either by the return value or by NdisMOidRequestComplete after returning NDIS_STATUS_PENDING, never both`, {
-          ...(record.completed.site ? { site: record.completed.site } : {}),
-          params: [request, adapter.handle, 0],
-        });
-      }
-      checkAllowedStatus(session, record, returned);
-      result = finish(session, record, returned, 'sync');
-    } else {
-      const wait = session.kernel.waitUntil(() => record.completed !== undefined, OID_TIMEOUT_TICKS);
-      if (!wait.satisfied) {
-        session.violation('OID-TIMEOUT', `MiniportOidRequest(${oidName(input.oid)}) returned NDIS_STATUS_PENDING and NdisMOidRequestComplete was not called within 12 seconds`, {
-          params: [request, adapter.handle, 0],
-        });
-      }
-      result = finish(session, record, record.completed!.status, 'pended');
+/** MiniportOidRequest at PASSIVE_LEVEL; a synchronous answer is checked here. Returns what the handler returned. */
+function callMiniport(session: Session, record: OidRecord): number {
+  const { adapter, input, request } = record;
+  const returned = session.callDriver('MiniportOidRequest', adapter.registration.handlers.oidRequest, [adapter.context, request], PASSIVE_LEVEL, adapter.handle);
+  if (returned !== K.NDIS_STATUS_PENDING) {
+    record.returnedSync = returned;
+    if (record.completed) {
+      session.violation('OID-DOUBLE', `MiniportOidRequest(${oidName(input.oid)}) returned ${status(returned)} after calling NdisMOidRequestComplete${at(record.completed.site)}: an OID is completed either by the return value or by NdisMOidRequestComplete after returning NDIS_STATUS_PENDING, never both`, {
+        ...(record.completed.site ? { site: record.completed.site } : {}),
+        params: [request, adapter.handle, 0],
+      });
     }
-  } finally {
-    state.outstanding.delete(adapter.handle);
+    checkAllowedStatus(session, record, returned);
   }
-  return result;
+  return returned;
 }
 
 function checkAllowedStatus(session: Session, record: OidRecord, value: number): void {
@@ -173,11 +262,12 @@ function finish(session: Session, record: OidRecord, final: number, mode: OidRes
     throw new BugCheck(0x7c, [0x1d, record.adapter.handle, record.request, 0], `${oidName(record.input.oid)}: BytesWritten is ${bytes} but the InformationBuffer holds only ${record.bufferLength} bytes (bug check 0x7C NDIS_BUGCHECK_OID_REQUEST_INVALID_BUFFER)`, 'OID-BUFFER', session.site());
   }
   const data = record.input.type === 'query' && bytes > 0 && isOk(final) ? [...m.read(record.buffer, bytes)] : [];
+  const needed = m.field('NDIS_OID_REQUEST', record.request, record.input.type === 'set' ? 'DATA.SET_INFORMATION.BytesNeeded' : 'DATA.QUERY_INFORMATION.BytesNeeded');
   session.emit({ kind: 'oid.complete', adapter: record.adapter.name, oid: oidName(record.input.oid), status: status(final), mode, bytes, ...siteFields(record.completed?.site) });
   record.finished = true;
   if (record.buffer !== 0) session.pool.release(record.buffer);
   session.pool.release(record.request);
-  return { status: final, mode, bytes, data };
+  return { status: final, mode, bytes, needed, data };
 }
 
 function isOk(value: number): boolean {
@@ -207,6 +297,7 @@ function complete(session: Session, api: string, handle: number, request: number
   checkAllowedStatus(session, live, value);
   const site = session.site();
   live.completed = { status: value, ...(site ? { site } : {}) };
+  live.onDone?.();
 }
 
 /** The OIDs the protocols bound above send to a freshly initialized (Paused) adapter. */

@@ -7,7 +7,7 @@ import type { SimEvent } from '../../../src-shared/contract/sim-events';
 // eslint-disable-next-line no-restricted-imports -- tests build C drivers with the engine's toolchain
 import { runDriver } from '../../engine/session/run-driver';
 // eslint-disable-next-line no-restricted-imports -- tests build C drivers with the engine's toolchain
-import { testBuilder } from '../../engine/session/testing';
+import { labnicReferenceBuild, testBuilder } from '../../engine/session/testing';
 // eslint-disable-next-line no-restricted-imports -- tests build C drivers with the engine's toolchain
 import { resourcesDir } from '../../engine/resources';
 
@@ -16,15 +16,18 @@ import { resourcesDir } from '../../engine/resources';
 const DIR = path.join(resourcesDir(), 'examples', 'passthru-im');
 type Build = ReturnType<Awaited<ReturnType<typeof testBuilder>>['build']>;
 let build: Build;
+/** The reference LabNIC driver: what the bindings stand on (below: labnic, the default). */
+let lower: Build;
 
 beforeAll(async () => {
   const files = Object.fromEntries(fs.readdirSync(DIR).filter((f) => /\.[ch]$/.test(f)).map((f) => [f, fs.readFileSync(path.join(DIR, f), 'utf8')]));
   build = (await testBuilder()).build({ files, implementedImports: null });
+  lower = await labnicReferenceBuild();
 }, 180_000);
 
 function run(scenario: ScenarioInput, systematicTarget?: string) {
   const events: SimEvent[] = [];
-  const out = runDriver({ build, driverName: 'passthru-im', scenario, onEvent: (e) => events.push(e), ...(systematicTarget ? { systematicTarget } : {}) });
+  const out = runDriver({ build, lower, driverName: 'passthru-im', scenario, onEvent: (e) => events.push(e), ...(systematicTarget ? { systematicTarget } : {}) });
   return { ...out, events };
 }
 

@@ -3,7 +3,7 @@ import { TICKS_PER_MILLISECOND, TICKS_PER_SECOND } from '../kernel/clock';
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from '../kernel/irql';
 import type { TimerHandle } from '../kernel/scheduler';
 import { siteFields, type Session } from '../session/session';
-import { adapterOf, addAdapterChecks, haltAdapter, pauseAdapter, type Adapter } from './adapter';
+import { adapterOf, addAdapterChecks, haltAdapter, pauseAdapter, readyForRemoval, type Adapter } from './adapter';
 import { hexStatus } from './driver';
 import { args, defineImports } from './imports';
 import { issueInitialOids } from './oid';
@@ -136,6 +136,12 @@ function removeWhenIdle(session: Session, adapter: Adapter, action: number = K.N
     return;
   }
   session.kernel.atIrql(PASSIVE_LEVEL, () => {
+    // The protocols bound to the adapter go first (lower-miniport.ts: a binding above a LabNIC).
+    if (!readyForRemoval(session, adapter)) {
+      retry();
+      return;
+    }
+    if (adapter.state === 'Halted' || adapter.state === 'Shutdown') return;
     if (adapter.state === 'Running') pauseAdapter(session, adapter);
     if (adapter.state !== 'Paused') {
       retry();

@@ -59,6 +59,8 @@ function arm(session: Session, timer: TimerObject, due: number): void {
   timer.entry = session.kernel.scheduler.at(due, {
     label: `NDIS timer ${hex(timer.handle)}`,
     run: () => expire(session, timer, due),
+    // The periodic timers of the lab's driver below a binding (its watchdog) run for as long as it does.
+    ...(session.options.lower && timer.periodMs > 0 ? { background: true } : {}),
   });
 }
 

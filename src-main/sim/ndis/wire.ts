@@ -137,7 +137,8 @@ export function frameHash(bytes: Uint8Array, length = bytes.length): number {
   return h >>> 0;
 }
 
-function sequenceOf(frame: Uint8Array): number {
+/** The lab sequence number a frame carries after its Ethernet header (0: too short to have one). */
+export function sequenceOf(frame: Uint8Array): number {
   if (frame.length < SEQUENCE_OFFSET + 4) return 0;
   return ((frame[SEQUENCE_OFFSET]! << 24) | (frame[SEQUENCE_OFFSET + 1]! << 16) | (frame[SEQUENCE_OFFSET + 2]! << 8) | frame[SEQUENCE_OFFSET + 3]!) >>> 0;
 }
@@ -168,6 +169,12 @@ export function noteSent(session: Session, adapter: Adapter, sequence: number, f
   ledger.txState.data[sequence] = SENT;
   ledger.txLength.data[sequence] = frame.length;
   ledger.txHash.data[sequence] = ledger.compareBytes ? frameHash(frame) : 0;
+}
+
+/** True when no frame sent on this adapter carried `sequence` yet (a forwarded frame may then be numbered by it). */
+export function txSequenceFree(session: Session, adapter: Adapter, sequence: number): boolean {
+  const ledger = wireLedger(session, adapter);
+  return sequence >= ledger.txState.data.length || ledger.txState.data[sequence] === 0;
 }
 
 /** The driver completed a send NBL holding the frame with this sequence number. */

@@ -1,4 +1,4 @@
-import type { Scenario, ScenarioStep } from '../../../src-shared/contract/scenario';
+import { DEFAULT_BELOW, type Scenario, type ScenarioStep } from '../../../src-shared/contract/scenario';
 import { BugCheck, hex } from '../kernel/bugcheck';
 import { TICKS_PER_MILLISECOND } from '../kernel/clock';
 import { adapterByName, adapters, haltAdapter, initializeAdapter, pauseAdapter, restartAdapter, shutdownAdapter, type Adapter } from '../ndis/adapter';
@@ -12,6 +12,7 @@ import { lastLinkState } from '../ndis/indication';
 import { surpriseRemove } from '../ndis/reset';
 import { scenarioHooks } from '../ndis/scenario-hooks';
 import { checkTraffic, injectFrames, setWireByteChecks } from '../ndis/wire';
+import { asLowerBugCheck, bringUpLower, checkBindingTraffic, finishLowerDrivers, lowerAdapter, lowerFindings, lowerSessionOf, lowerStopRule, lowerSummary, useModelBelow } from '../ndis/lower-miniport';
 import { HostInterrupt, ScenarioStopped, siteFields, type Finding, type Session } from './session';
 
 export interface RunResult {
@@ -24,6 +25,8 @@ export interface RunResult {
   stoppedAt?: { step: number; rule: string };
   virtualTime: number;
   ndisCalls: number;
+  /** The lab's reference drivers that ran below the learner's bindings (lower-miniport.ts). */
+  lower?: Array<{ driver: string; adapters: Array<{ name: string; state: string; history: string[] }>; ndisCalls: number }>;
 }
 
 function describeStep(step: ScenarioStep): string {
@@ -38,13 +41,34 @@ function describeStep(step: ScenarioStep): string {
 function pickAdapter(session: Session, name: string | undefined): Adapter {
   if (name !== undefined) {
     const found = adapterByName(session, name);
-    if (!found) throw new Error(`no adapter named ${name}`);
+    if (!found) throw new Error(`no adapter named ${name}${lowerAdapter(session, name) ? ` of the driver under test (${name} is the LabNIC adapter below a binding: NDIS drives it)` : ''}`);
     return found;
   }
   const all = [...adapters(session).values()].filter((a) => a.state !== 'Halted');
   const last = all[all.length - 1];
   if (!last) throw new Error('no adapter: add a device first');
   return last;
+}
+
+/**
+ * The adapter a hardware or checking step names, with the session that owns it: the driver under
+ * test's, or the LabNIC adapter below one of its bindings (lower0…), which belongs to the lab's
+ * reference driver.
+ */
+function pickAnyAdapter(session: Session, name: string | undefined): { owner: Session; adapter: Adapter } {
+  if (name !== undefined && !adapterByName(session, name)) {
+    const below = lowerAdapter(session, name);
+    if (below) return { owner: below.session, adapter: below.adapter };
+  }
+  return { owner: session, adapter: pickAdapter(session, name) };
+}
+
+/** For checks: the adapter named (the driver under test's, or one below a binding), or else the last one added. */
+function pickAnyAdapterOrNone(session: Session, name: string | undefined): { owner: Session; adapter: Adapter } | undefined {
+  const below = name !== undefined && !adapterByName(session, name) ? lowerAdapter(session, name) : undefined;
+  if (below) return { owner: below.session, adapter: below.adapter };
+  const adapter = pickAdapterOrNone(session, name);
+  return adapter ? { owner: session, adapter } : undefined;
 }
 
 /**
@@ -106,19 +130,27 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
           break;
         case 'inject-frame':
           if (step.lower !== undefined) injectToBinding(session, step.lower, step);
-          else injectFrames(session, pickAdapter(session, step.adapter), step);
+          else {
+            const { owner, adapter } = pickAnyAdapter(session, step.adapter);
+            injectFrames(owner, adapter, step);
+          }
           break;
-        case 'hw-fault':
-          applyHardwareFault(session, pickAdapter(session, step.adapter), step.fault);
+        case 'hw-fault': {
+          const { owner, adapter } = pickAnyAdapter(session, step.adapter);
+          applyHardwareFault(owner, adapter, step.fault);
           break;
+        }
         case 'surprise-remove': {
           // The device is gone from the bus (its registers read all ones), and PnP tells NDIS now.
-          const adapter = pickAdapter(session, step.adapter);
+          const { owner, adapter } = pickAnyAdapter(session, step.adapter);
           adapter.device.inject?.({ kind: 'surprise-removal' });
-          surpriseRemove(session, adapter);
+          surpriseRemove(owner, adapter);
           break;
         }
         case 'bind':
+          // The miniport below comes up first: NDIS binds only to an adapter that initialized.
+          if ((step.below ?? DEFAULT_BELOW) === 'labnic') bringUpLower(session, step.lower);
+          else useModelBelow(session, step.lower);
           bindProtocol(session, step.lower, { start: step.start, startAfterMs: step.startAfterMs, pend: step.pend });
           break;
         case 'unbind':
@@ -137,16 +169,20 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
           break;
         }
         case 'expect-traffic': {
-          const adapter = pickAdapterOrNone(session, step.adapter);
-          const check = adapter ? checkTraffic(session, adapter, step.minIndicated, step.minSent) : { ok: false, message: 'expected traffic, found no adapter' };
+          if (step.lower !== undefined) {
+            expectations.push({ step: index, ...checkBindingTraffic(session, step.lower, step.minIndicated, step.minSent) });
+            break;
+          }
+          const found = pickAnyAdapterOrNone(session, step.adapter);
+          const check = found ? checkTraffic(found.owner, found.adapter, step.minIndicated, step.minSent) : { ok: false, message: 'expected traffic, found no adapter' };
           expectations.push({ step: index, ...check });
           break;
         }
         case 'expect-link': {
-          const adapter = pickAdapterOrNone(session, step.adapter);
-          const link = adapter ? lastLinkState(session, adapter.handle) : undefined;
+          const found = pickAnyAdapterOrNone(session, step.adapter);
+          const link = found ? lastLinkState(found.owner, found.adapter.handle) : undefined;
           const ok = link === step.state;
-          expectations.push({ step: index, ok, message: ok ? `${adapter!.name} indicated link ${step.state}` : `expected the last link-state indication to say ${step.state}, found ${link ?? 'none'}` });
+          expectations.push({ step: index, ok, message: ok ? `${found!.adapter.name} indicated link ${step.state}` : `expected the last link-state indication to say ${step.state}, found ${link ?? 'none'}` });
           break;
         }
         case 'expect-error-log': {
@@ -157,7 +193,7 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
           break;
         }
         case 'expect-state': {
-          const adapter = pickAdapterOrNone(session, step.adapter);
+          const adapter = pickAnyAdapterOrNone(session, step.adapter)?.adapter;
           const ok = adapter?.state === step.state;
           expectations.push({ step: index, ok, message: ok ? `${adapter!.name} is ${step.state}` : `expected ${step.state}, found ${adapter ? adapter.state : 'no adapter'}` });
           break;
@@ -171,13 +207,15 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
       // Between steps the system is idle at PASSIVE_LEVEL: whatever is ready runs now.
       session.kernel.runReady();
       emitHardwareSnapshots(session);
+      const below = lowerSessionOf(session);
+      if (below) emitHardwareSnapshots(below);
       // An expect-* step's outcome goes into the log too, so a replay of the log has the result's expectations.
       const expectation = expectations.length > expected ? expectations[expectations.length - 1] : undefined;
       session.emit({ kind: 'scenario.step', index, step: label, status: 'done', ...(expectation ? { detail: expectation.message, ok: expectation.ok } : {}) });
     } catch (error) {
       if (error instanceof HostInterrupt) throw error;
       if (error instanceof BugCheck) {
-        session.recordBugCheck(error);
+        session.recordBugCheck(asLowerBugCheck(session, error) ?? error);
         session.emit({ kind: 'scenario.step', index, step: label, status: 'failed', detail: `bug check ${hex(error.code)}` });
         break;
       }
@@ -188,25 +226,38 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
       session.emit({ kind: 'scenario.step', index, step: label, status: 'failed', detail: message, ok: false });
       break;
     }
-    if (session.stopRule !== undefined) {
-      stoppedAt = { step: index, rule: session.stopRule };
+    const stopRule = session.stopRule ?? lowerStopRule(session);
+    if (stopRule !== undefined) {
+      stoppedAt = { step: index, rule: stopRule };
       break;
     }
   }
+  // NDIS halts what is left below the bindings and unloads the lab's driver there.
+  if (!session.bugCheck && stoppedAt === undefined) {
+    try {
+      finishLowerDrivers(session);
+    } catch (error) {
+      if (error instanceof HostInterrupt) throw error;
+      if (!(error instanceof BugCheck)) throw error;
+      session.recordBugCheck(asLowerBugCheck(session, error) ?? error);
+    }
+  }
+  const findings = [...session.findings, ...lowerFindings(session)];
   for (let rest = index + 1; rest < scenario.steps.length; rest++) {
     session.emit({ kind: 'scenario.step', index: rest, step: describeStep(scenario.steps[rest]!), status: 'skipped' });
   }
   const phase = driverState(session).phase;
   const check = session.bugCheck;
   // Warnings (documented "should"s) are listed but leave a run clean; everything else is a finding.
-  const serious = session.findings.some((f) => f.severity !== 'warn');
+  const serious = findings.some((f) => f.severity !== 'warn');
   const result: RunResult['result'] = check ? 'bugcheck' : serious || expectations.some((e) => !e.ok) ? 'findings' : 'clean';
-  session.emit({ kind: 'run.finished', result, findings: session.findings.length, ndisCalls: session.calls });
+  session.emit({ kind: 'run.finished', result, findings: findings.length, ndisCalls: session.calls });
+  const lower = lowerSummary(session);
   return {
     result,
     driver: { loaded: loaded && phase !== 'failed' && phase !== 'not-loaded', unloaded: phase === 'unloaded' },
     adapters: [...adapters(session).values()].map((a) => ({ name: a.name, state: a.state, history: [...a.history] })),
-    findings: session.findings.map(findingJson),
+    findings: findings.map(findingJson),
     bugcheck: check
       ? {
           code: hex(check.code),
@@ -220,6 +271,7 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
     ...(stoppedAt ? { stoppedAt } : {}),
     virtualTime: session.now,
     ndisCalls: session.calls,
+    ...(lower ? { lower } : {}),
   };
 }
 
@@ -231,7 +283,11 @@ function notApplicable(session: Session, step: ScenarioStep): string | undefined
   // made the driver fail as NDIS allows; without an injected failure it is checked, and fails.
   const expectsWorking =
     step.step === 'expect-traffic' || step.step === 'expect-link' || step.step === 'expect-binding' || (step.step === 'expect-state' && step.state !== 'Halted');
-  if (step.step.startsWith('expect-') && !(expectsWorking && injected)) return undefined;
+  if (step.step.startsWith('expect-') && !(expectsWorking && injected)) {
+    // An adapter an injected failure kept from ever existing (a virtual miniport, the LabNIC below a failed bind) has no state to check.
+    if (injected && step.step === 'expect-state' && !pickAnyAdapterOrNone(session, step.adapter)) return `there is no adapter${step.adapter ? ` named ${step.adapter}` : ''}`;
+    return undefined;
+  }
   const phase = driverState(session).phase;
   if (phase === 'failed') return 'DriverEntry failed, so the driver is not loaded';
   if (step.step === 'add-device' || step.step === 'unload' || step.step === 'bind') return undefined;
@@ -243,9 +299,9 @@ function notApplicable(session: Session, step: ScenarioStep): string | undefined
   }
   if (step.step === 'start-device') return undefined;
   const named = 'adapter' in step ? step.adapter : undefined;
-  const adapter = pickAdapterOrNone(session, named);
+  const adapter = pickAnyAdapterOrNone(session, named)?.adapter;
   // A virtual miniport that never came to exist (its driver failed the bind or the initialization request).
-  if (named !== undefined && !adapter && injected) return `there is no adapter named ${named}`;
+  if (!adapter && injected) return named !== undefined ? `there is no adapter named ${named}` : 'there is no adapter';
   if (adapter && adapter.state === 'Halted' && !adapter.history.includes('Paused')) return `${adapter.name} failed to initialize`;
   return undefined;
 }

@@ -24,6 +24,17 @@ export interface SessionOptions {
   faults?: FaultPlan;
   /** Every NDIS call as an event; off for benchmarks of the bare boundary. */
   tracing?: boolean;
+  /**
+   * The simulated CPU of another session, shared: its clock, scheduler, DPC queue and IRQL. The
+   * lab's own driver below a binding (lower-miniport.ts) runs on the learner's CPU this way.
+   */
+  kernel?: Kernel;
+  /**
+   * This driver is the lab's own, below the learner's (the reference LabNIC miniport under a
+   * binding): its periodic timers are housekeeping that cannot end a wait of the learner's, and its
+   * bug checks say they are its own.
+   */
+  lower?: boolean;
   limits?: Partial<SessionLimits>;
   emit(event: SimEvent): void;
   /**
@@ -111,7 +122,7 @@ export class Session {
 
   constructor(readonly options: SessionOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.kernel = new Kernel(options.seed, { maxVirtualTicks: this.limits.maxVirtualTicks });
+    this.kernel = options.kernel ?? new Kernel(options.seed, { maxVirtualTicks: this.limits.maxVirtualTicks });
     this.faults = options.faults ?? new FaultPlan([]);
     this.tracing = options.tracing ?? true;
     const module = new WebAssembly.Module(options.wasm);
@@ -256,7 +267,7 @@ export class Session {
     if (severity === 'warn') return;
     if (rule.severity === 'bugcheck' && rule.bugCheck) {
       const p = options.params ?? [0, 0, 0];
-      throw new BugCheck(rule.bugCheck.code, [rule.bugCheck.p1 ?? 0, p[0], p[1], p[2]], message, rule.id, site);
+      throw this.owned(new BugCheck(rule.bugCheck.code, [rule.bugCheck.p1 ?? 0, p[0], p[1], p[2]], message, rule.id, site));
     }
     if (rule.severity === 'stop') this.stopRule ??= rule.id;
   }
@@ -274,7 +285,7 @@ export class Session {
 
   /** Stops the run at once with a lab stop (no Windows code documents it) naming `rule`. */
   labStop(rule: string, message: string, site = this.site()): never {
-    throw new BugCheck(LAB_STOP, [0, 0, 0, 0], message, rule, site);
+    throw this.owned(new BugCheck(LAB_STOP, [0, 0, 0, 0], message, rule, site));
   }
 
   /**
@@ -306,7 +317,7 @@ export class Session {
           return value;
         }) ?? 0;
     } catch (error) {
-      throw this.asBugCheck(error, handler);
+      throw this.owned(this.asBugCheck(error, handler));
     } finally {
       this.callbacks.pop();
     }
@@ -325,7 +336,7 @@ export class Session {
     try {
       result = fn(...args);
     } catch (error) {
-      throw this.asBugCheck(error, name);
+      throw this.owned(this.asBugCheck(error, name));
     } finally {
       this.callbacks.pop();
     }
@@ -351,6 +362,12 @@ export class Session {
 
   private refuel(): void {
     if (this.fuel) this.fuel.value = this.limits.fuelPerCall;
+  }
+
+  /** A bug check leaving this driver's code names the driver, unless a driver it called raised it. */
+  private owned(error: Error): Error {
+    if (error instanceof BugCheck) error.origin ??= this.options.driverName;
+    return error;
   }
 
   /** Turns whatever escaped from the driver into the bug check a real system would show. */

@@ -178,7 +178,7 @@ export function renderDatasheet(): string {
     '',
     '## The wire',
     '',
-    'The port is connected to a link partner that the bench or a scenario plays. Frames the device transmits (while the link is up) are captured; the partner (02:4C:41:42:00:02) sends frames of EtherType 0x88B5 to the station address (or broadcast), each with a 32-bit big-endian sequence number right after the Ethernet header: `{ "step": "inject-frame", "count": 1000, "burst": 16, "intervalUs": 200 }`. `ndis-lab run --pcap` writes both directions as a pcap capture.',
+    'The port is connected to a link partner that the bench or a scenario plays. Frames the device transmits (while the link is up) are captured; the partner (02:4C:41:42:00:02) sends frames of EtherType 0x88B5 to the station address (or broadcast), each with a 32-bit big-endian sequence number right after the Ethernet header: `{ "step": "inject-frame", "count": 1000, "burst": 16, "intervalUs": 200 }`. `ndis-lab run --pcap` writes both directions as a pcap capture. The cable can be pulled (the link goes down and stays down) and plugged back in (auto-negotiation runs again): a scenario\'s `lower-link` step does this to a LabNIC below an intermediate driver\'s binding.',
     '',
   );
   return out.join('\n');

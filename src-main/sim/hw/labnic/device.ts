@@ -154,6 +154,8 @@ export class LabNic implements BenchDevice {
   private macEpoch = 0;
   /** Bumped whenever the link state is driven anew: cancels a pending link-up. */
   private phyEpoch = 0;
+  /** A cable to a link partner is plugged in (without one, auto-negotiation never completes). */
+  private cable = true;
   private txScheduled = false;
   /** Bumped by each EERD / MDIC start: only the latest access completes. */
   private eerdSeq = 0;
@@ -441,7 +443,7 @@ export class LabNic implements BenchDevice {
         const epoch = ++this.phyEpoch;
         this.updateStatus();
         this.later(Math.round((fault.downMs ?? 100) * TICKS_PER_MS), 'link flap: link up', () => {
-          if (epoch !== this.phyEpoch || this.phy.poweredDown) return;
+          if (epoch !== this.phyEpoch || this.phy.poweredDown || !this.cable) return;
           this.phy.setLinkUp();
           this.updateStatus();
         });
@@ -457,6 +459,22 @@ export class LabNic implements BenchDevice {
         this.fault.msiDenied = true;
         break;
     }
+  }
+
+  /**
+   * The cable to the link partner is pulled (the link goes down and stays down) or plugged back in
+   * (auto-negotiation runs, and the link comes up after it, as at power-on).
+   */
+  setCable(connected: boolean): void {
+    if (connected === this.cable) return;
+    this.cable = connected;
+    if (connected) {
+      if (this.host && !this.phy.poweredDown) this.startAutoneg();
+      return;
+    }
+    this.phy.linkDown();
+    this.phyEpoch++;
+    this.updateStatus();
   }
 
   /** Ends the interrupt faults, DMA errors and reset faults (a surprise removal is for good). */
@@ -593,7 +611,7 @@ export class LabNic implements BenchDevice {
     const epoch = ++this.phyEpoch;
     this.updateStatus();
     this.later(this.timing.linkUp, 'auto-negotiation complete', () => {
-      if (epoch !== this.phyEpoch || this.phy.poweredDown) return;
+      if (epoch !== this.phyEpoch || this.phy.poweredDown || !this.cable) return;
       this.phy.setLinkUp();
       this.updateStatus();
     });
