@@ -31,7 +31,7 @@ export const useExporterStore = defineStore('exporter', () => {
     notice.value = undefined;
     try {
       const projects = useProjectsStore();
-      const name = projects.current?.name ?? project.example?.name.replace(/\//g, '-') ?? 'driver';
+      const name = (projects.current?.name ?? project.example?.name.replace(/\//g, '-') ?? 'driver').slice(0, 100);
       const saved = await client.call('export.save', { runId, format, name });
       if (saved.mode === 'cancelled') return;
       if (saved.mode === 'saved') {
