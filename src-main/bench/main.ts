@@ -2,12 +2,13 @@ import process from 'node:process';
 import { ENGINE_VERSION } from '../engine/version';
 import { renderTable, type BenchRow, type BenchSuite } from './table';
 import { buildSuite } from './build-bench';
+import { exportSuite } from './export-bench';
 import { simSuite } from './sim-bench';
 import { transportSuite } from './transport-bench';
 import { uiSuite } from './ui-bench';
 
 /** Every suite `npm run bench` runs; later work appends its own. */
-const suites: BenchSuite[] = [transportSuite, buildSuite, simSuite, uiSuite];
+const suites: BenchSuite[] = [transportSuite, buildSuite, simSuite, exportSuite, uiSuite];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readSessionLog, SessionLogError, SessionLogReader } from './log-reader';
-import { replayRuns } from './replay';
+import { canonicalJson, replayRuns, sameResult } from './replay';
 
 const header = { type: 'ndis-lab-session', version: 1, driver: 'driver', seed: 7, scenario: 'default', faults: [], buildHash: 'abc', files: { 'driver.c': 'int x;\n' } };
 const events = [
@@ -135,5 +135,22 @@ describe('reading a session log', () => {
     expect(run!.finished).toBe(false);
     expect(run!.result).toBeUndefined();
     expect(run!.adapters[0]!.state).toBe('Paused');
+  });
+});
+
+describe('comparing results', () => {
+  it('ignores the order fields were written in, and undefined members, but not values', () => {
+    const [run] = replayRuns(readSessionLog(text()).events);
+    const result = run!.result!;
+    // The same fields, written in reverse order at every level.
+    const reverse = (value: unknown): unknown =>
+      Array.isArray(value) ? value.map(reverse) : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reverse(v)])) : value;
+    const reordered = reverse(result) as typeof result;
+    expect(Object.keys(reordered)[0]).toBe('ndisCalls');
+    expect(sameResult(result, reordered)).toBe(true);
+    expect(sameResult(result, { ...result, stoppedAt: undefined })).toBe(true);
+    expect(sameResult(result, { ...result, ndisCalls: 4 })).toBe(false);
+    expect(sameResult(result, { ...result, findings: [] })).toBe(false);
+    expect(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] })).toBe('{"a":[{"c":3,"d":2}],"b":1}');
   });
 });

@@ -244,3 +244,15 @@ export function replayRuns(events: Iterable<SimEvent>): ReplayState[] {
   if (current) runs.push(current.state());
   return runs;
 }
+
+/** JSON with every object's keys sorted and undefined members dropped: equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+/** Whether two run results say the same (whatever order their fields were written in). */
+export function sameResult(a: RunResultData | undefined, b: RunResultData | undefined): boolean {
+  return canonicalJson(a ?? null) === canonicalJson(b ?? null);
+}

@@ -226,7 +226,7 @@ const STYLE = `
 @media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --bg: #0d1117; --muted: #8d96a0; --border: #30363d; --hit: #3b2e00; --code: #161b22; } }
 body { font: 14px/1.45 system-ui, -apple-system, 'Segoe UI', sans-serif; color: var(--fg); background: var(--bg); margin: 0 auto; padding: 16px 24px 48px; max-width: 1100px; }
 h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; border-bottom: 1px solid var(--border); padding-bottom: 4px; }
-table { border-collapse: collapse; } th { text-align: left; color: var(--muted); font-weight: normal; padding: 2px 12px 2px 0; vertical-align: top; } td { padding: 2px 12px 2px 0; vertical-align: top; }
+table { border-collapse: collapse; } th { text-align: left; color: var(--muted); font-weight: normal; padding: 2px 12px 2px 0; vertical-align: top; white-space: nowrap; } td { padding: 2px 12px 2px 0; vertical-align: top; }
 .list td, .list th { border-bottom: 1px solid var(--border); }
 .muted { color: var(--muted); }
 .badge { display: inline-block; padding: 0 8px; border-radius: 10px; color: #fff; background: #7f8c8d; }

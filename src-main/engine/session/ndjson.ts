@@ -26,7 +26,8 @@ export class NdjsonWriter {
   }
 
   write(event: SimEvent): void {
-    this.push(JSON.stringify({ seq: ++this.seq, ...event }));
+    // The same text as JSON.stringify({ seq, ...event }), without building the merged object.
+    this.push(`{"seq":${++this.seq},${JSON.stringify(event).slice(1)}`);
   }
 
   /** The last record: how the run ended and its result. */

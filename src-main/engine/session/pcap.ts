@@ -13,8 +13,9 @@ const SNAPLEN = 65_535;
 export class PcapWriter {
   private readonly fd: number;
   private frames = 0;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  /** Records are built in place here (no buffer per frame) and written when it fills or on flush. */
+  private readonly chunk = Buffer.allocUnsafe(1 << 20);
+  private used = 0;
 
   /** `only`: which wire's frames to keep (a run with a LabNIC below a binding keeps that NIC's wire). */
   constructor(
@@ -40,26 +41,25 @@ export class PcapWriter {
   /** Takes any simulator event; only wire frames are written. */
   write(event: SimEvent): void {
     if (event.kind !== 'wire.frame' || event.data === undefined || (this.only && !this.only(event))) return;
-    const frame = Buffer.from(event.data, 'base64');
+    const most = 16 + Math.ceil((event.data.length * 3) / 4);
+    if (this.used + most > this.chunk.length) this.flush();
+    const at = this.used;
+    const length = this.chunk.write(event.data, at + 16, 'base64');
+    const captured = Math.min(length, SNAPLEN);
     const microseconds = Math.floor(event.t / 10);
-    const record = Buffer.alloc(16);
-    record.writeUInt32LE(Math.floor(microseconds / 1_000_000), 0);
-    record.writeUInt32LE(microseconds % 1_000_000, 4);
-    record.writeUInt32LE(Math.min(frame.length, SNAPLEN), 8);
-    record.writeUInt32LE(frame.length, 12);
-    const captured = frame.subarray(0, SNAPLEN);
-    this.pending.push(record, captured);
-    this.pendingBytes += record.length + captured.length;
+    this.chunk.writeUInt32LE(Math.floor(microseconds / 1_000_000), at);
+    this.chunk.writeUInt32LE(microseconds % 1_000_000, at + 4);
+    this.chunk.writeUInt32LE(captured, at + 8);
+    this.chunk.writeUInt32LE(length, at + 12);
+    this.used = at + 16 + captured;
     this.frames++;
-    if (this.pendingBytes > 1 << 20) this.flush();
   }
 
   /** Writes the buffered records (a recording flushes with every batch it hands on). */
   flush(): void {
-    if (this.pending.length === 0) return;
-    fs.writeSync(this.fd, Buffer.concat(this.pending, this.pendingBytes));
-    this.pending = [];
-    this.pendingBytes = 0;
+    if (this.used === 0) return;
+    fs.writeSync(this.fd, this.chunk, 0, this.used);
+    this.used = 0;
   }
 
   close(): void {

@@ -59,7 +59,8 @@ export class HeaderViewer {
     Object.assign(panel.style, {
       position: 'absolute',
       inset: '0',
-      zIndex: '20',
+      // Above the file's own overflow widgets (Monaco's hover is at 50), which may still be showing.
+      zIndex: '60',
       display: 'flex',
       flexDirection: 'column',
       background: 'var(--bg, #1e1e1e)',

@@ -55,5 +55,10 @@ export const useEngineStore = defineStore('engine', () => {
     return () => eventListeners.delete(listener);
   }
 
-  return { client, state, transportKind, info, version, uptimeMs, lastError, eventCount, toolchain, connect, onEvents };
+  /** Hands events to the listeners as if the engine had sent them (an imported session log replays this way). */
+  function dispatch(events: LabEvent[]): void {
+    for (const listener of eventListeners) listener(events);
+  }
+
+  return { client, state, transportKind, info, version, uptimeMs, lastError, eventCount, toolchain, connect, onEvents, dispatch };
 });
