@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { WebSocket } from 'ws';
@@ -215,6 +216,8 @@ export const uiSuite: BenchSuite = {
         await page.waitForTimeout(INPUT_GAP_MS);
       }
       const streamedMs = performance.now() - started;
+      // Latency depends on the CPU the window gets: say how busy the machine was.
+      const load = os.loadavg()[0]!.toFixed(1);
       const inputs = (await page.evaluate('window.__uiBench.inputs')) as Input[];
       const timings = (await page.evaluate('window.__uiBench.timings')) as Timing[];
       const longTasks = (await page.evaluate('window.__uiBench.longTasks')) as number[];
@@ -240,7 +243,7 @@ export const uiSuite: BenchSuite = {
       const text = await searchMs(`${runId}: finished`);
       const ended = ((await page.getByTestId('console-row').first().textContent()) ?? '').trim();
       if (text.matches !== '1 match' || !ended.endsWith('— clean')) throw new Error(`${runId} did not end clean in the window: "${text.matches}", "${ended}"`);
-      const regex = await searchMs('/NdisM\\w+NetBufferLists\\(.*Count=1\\b/');
+      const regex = await searchMs('/NdisM(IndicateReceive|SendNetBufferListsComplete)\\w*\\(MiniportAdapterHandle=0x[0-9A-F]+/');
 
       const latency = latencies(inputs, timings);
       const p95 = percentile(latency, 95);
@@ -248,13 +251,13 @@ export const uiSuite: BenchSuite = {
       const mix = `${inputs.length} inputs (${inputs.filter((s) => s.type === 'keydown').length} keys, ${inputs.filter((s) => s.type === 'pointerdown').length} clicks)`;
       const target = `< ${LATENCY_TARGET_MS} ms`;
       return [
-        { group, name: 'input-to-paint latency while 1M events stream, median', value: median(latency), unit: 'ms', target, met: median(latency) < LATENCY_TARGET_MS, note: `${mix}; Event Timing API, as INP counts` },
+        { group, name: 'input-to-paint latency while 1M events stream, median', value: median(latency), unit: 'ms', target, met: median(latency) < LATENCY_TARGET_MS, note: `${mix}; Event Timing API, as INP counts; load average ${load} on ${os.cpus().length} CPUs` },
         { group, name: 'input-to-paint latency while 1M events stream, p95', value: p95, unit: 'ms', target, met: p95 < LATENCY_TARGET_MS, note: `to the next animation frame: p95 ${percentile(inputs.map((s) => s.frame), 95).toFixed(1)} ms` },
         { group, name: 'input-to-paint latency while 1M events stream, max', value: max, unit: 'ms', target, met: max < LATENCY_TARGET_MS, note: `${latency.filter((l) => l >= LATENCY_TARGET_MS).length} of ${latency.length} inputs at or over ${LATENCY_TARGET_MS} ms` },
         { group, name: 'events streamed into the window', value: runLines / (streamedMs / 1000), unit: 'events/s', note: `${runLines.toLocaleString('en-US')} events of ${runId} (LabNIC reference driver, ${FRAMES.toLocaleString('en-US')} 64-byte frames each way) in ${(streamedMs / 1000).toFixed(1)} s, from run.start to the window's last line` },
         { group, name: 'lines in the window at the end', value: lines, unit: 'lines', note: `${(lines - linesBefore).toLocaleString('en-US')} added by the run; the consoles keep the newest 1,048,576` },
         { group, name: 'search every line for a text, after the stream', value: text.ms, unit: 'ms', note: `${lines.toLocaleString('en-US')} lines; "${runId}: finished" → ${text.matches}; in slices, the window stays responsive meanwhile` },
-        { group, name: 'search every line for a /regex/, after the stream', value: regex.ms, unit: 'ms', note: `${regex.matches}` },
+        { group, name: 'search every line for a /regex/, after the stream', value: regex.ms, unit: 'ms', note: `a regular expression tested line by line → ${regex.matches}` },
         { group, name: 'longest main-thread task while streaming', value: longTasks.length ? Math.max(...longTasks) : 0, unit: 'ms', note: `${longTasks.length} tasks over 50 ms (Long Tasks API)` },
       ];
     } finally {
