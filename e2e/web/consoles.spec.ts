@@ -145,7 +145,8 @@ test.describe('consoles, timeline, run controls and status bar', () => {
     test.setTimeout(180_000);
     const problems = watchForErrors(page);
     await openExample(page, webHost, 'virtual-miniport');
-    for (const id of ['run-stop', 'run-pause', 'run-step']) await expect(page.getByTestId(id)).toBeDisabled();
+    for (const id of ['run-stop', 'run-pause']) await expect(page.getByTestId(id)).toBeDisabled();
+    await expect(page.getByTestId('run-step')).toBeEnabled();
     await page.getByTestId('run-speed').selectOption('10');
     await page.getByTestId('run-button').click();
     const status = page.getByTestId('status-run');
@@ -180,6 +181,16 @@ test.describe('consoles, timeline, run controls and status bar', () => {
     await expect(status).toHaveText(/^run-\d+ stopped$/);
     await expect(page.getByTestId('run-stop')).toBeDisabled();
     await expect(page.getByTestId('run-progress')).toHaveCount(0);
+
+    // Step with no run going starts one, paused after its first event; each Step lets one more happen.
+    await page.getByTestId('run-step').click();
+    await expect(status).toHaveText(/^run-\d+ paused$/, { timeout: 60_000 });
+    await expect(events).toHaveText('1 run event');
+    await page.getByTestId('run-step').click();
+    await expect(events).toHaveText('2 run events');
+    await expect(status).toHaveText(/^run-\d+ paused$/);
+    await page.getByTestId('run-stop').click();
+    await expect(status).toHaveText(/^run-\d+ stopped$/);
 
     // Full speed again: the next run goes through at once.
     await page.getByTestId('run-speed').selectOption('0');
