@@ -30,9 +30,13 @@ export interface LineStoreOptions {
   maxChunks?: number;
 }
 
-/** Lines per chunk and chunks kept by default: the newest 1,048,576 lines, dropped 16,384 at a time. */
-export const DEFAULT_CHUNK_LINES = 16_384;
-export const DEFAULT_MAX_CHUNKS = 64;
+/**
+ * Lines per chunk and chunks kept by default: the newest 1,048,576 lines, dropped 4,096 at a time.
+ * A chunk is also what a search slice decodes in one go (about 400 KB of text): small enough to
+ * keep a slice to a few milliseconds.
+ */
+export const DEFAULT_CHUNK_LINES = 4096;
+export const DEFAULT_MAX_CHUNKS = 256;
 
 const decoder = new TextDecoder();
 const NEWLINE = 0x0a;
