@@ -1,7 +1,9 @@
-import { app, session, type WebContents } from 'electron';
+import { app, session, shell, type WebContents } from 'electron';
+import { isDocumentationUrl } from '../security/external-links';
 
 /**
  * The window may show only our renderer: no navigation, no new windows, no permissions, no webviews.
+ * A finding's documentation link (target=_blank) opens in the system browser instead of a window.
  * Follows Electron's security checklist.
  */
 export function hardenSessions(isAppUrl: (url: string) => boolean): void {
@@ -15,6 +17,9 @@ export function hardenSessions(isAppUrl: (url: string) => boolean): void {
       if (!isAppUrl(url)) event.preventDefault();
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
-    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    contents.setWindowOpenHandler(({ url }) => {
+      if (isDocumentationUrl(url)) void shell.openExternal(url);
+      return { action: 'deny' };
+    });
   });
 }

@@ -42,6 +42,16 @@ describe('LineStore', () => {
     expect(store.category(b)).toBe(4);
   });
 
+  it('encodes UTF-8 as TextEncoder does: 1 to 4 bytes a character, lone surrogates as U+FFFD', () => {
+    const store = new LineStore({ chunkLines: 8, maxChunks: 2 });
+    const texts = ['plain', 'é ß ← → — ⏎ 😀 𝄞', 'lone \ud800 high, lone \udc00 low, end \ud83d'];
+    for (const text of texts) store.append(text, meta(1));
+    expect(store.text(0)).toBe(texts[0]);
+    expect(store.text(1)).toBe(texts[1]);
+    expect(store.text(2)).toBe(new TextDecoder().decode(new TextEncoder().encode(texts[2])));
+    expect(store.chunkText(0).text).toBe(`${texts.map((t) => new TextDecoder().decode(new TextEncoder().encode(t))).join('\n')}\n`);
+  });
+
   it('grows a chunk\'s byte buffer for long lines', () => {
     const store = new LineStore({ chunkLines: 8, maxChunks: 2 });
     const long = 'x'.repeat(5000) + '→'.repeat(3000);

@@ -30,11 +30,14 @@ export interface LineStoreOptions {
   maxChunks?: number;
 }
 
-/** Lines per chunk and chunks kept by default: the newest 1,048,576 lines, dropped 16,384 at a time. */
-export const DEFAULT_CHUNK_LINES = 16_384;
-export const DEFAULT_MAX_CHUNKS = 64;
+/**
+ * Lines per chunk and chunks kept by default: the newest 1,048,576 lines, dropped 4,096 at a time.
+ * A chunk is also what a search slice decodes in one go (about 400 KB of text): small enough to
+ * keep a slice to a few milliseconds.
+ */
+export const DEFAULT_CHUNK_LINES = 4096;
+export const DEFAULT_MAX_CHUNKS = 256;
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const NEWLINE = 0x0a;
 
@@ -66,7 +69,7 @@ class Chunk {
     this.line = new Int32Array(size);
   }
 
-  /** Appends a line's text and a newline (ASCII copied directly, the rest through TextEncoder). */
+  /** Appends a line's text as UTF-8 and a newline (encoded here: a native call per line costs more than the loop). */
   write(text: string): void {
     const n = text.length;
     // UTF-8 takes at most 3 bytes per UTF-16 unit, so this much room is always enough.
@@ -77,13 +80,26 @@ class Chunk {
     }
     const bytes = this.bytes;
     let pos = this.used;
-    let i = 0;
-    for (; i < n; i++) {
+    for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
-      if (c >= 0x80) break;
-      bytes[pos++] = c;
+      if (c < 0x80) bytes[pos++] = c;
+      else if (c < 0x800) {
+        bytes[pos++] = 0xc0 | (c >> 6);
+        bytes[pos++] = 0x80 | (c & 0x3f);
+      } else if (c >= 0xd800 && c < 0xdc00 && i + 1 < n && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+        const code = 0x10000 + ((c - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
+        bytes[pos++] = 0xf0 | (code >> 18);
+        bytes[pos++] = 0x80 | ((code >> 12) & 0x3f);
+        bytes[pos++] = 0x80 | ((code >> 6) & 0x3f);
+        bytes[pos++] = 0x80 | (code & 0x3f);
+      } else {
+        // A lone surrogate becomes U+FFFD, as TextEncoder would write it.
+        const unit = c >= 0xd800 && c < 0xe000 ? 0xfffd : c;
+        bytes[pos++] = 0xe0 | (unit >> 12);
+        bytes[pos++] = 0x80 | ((unit >> 6) & 0x3f);
+        bytes[pos++] = 0x80 | (unit & 0x3f);
+      }
     }
-    if (i < n) pos += encoder.encodeInto(i === 0 ? text : text.slice(i), bytes.subarray(pos)).written;
     bytes[pos++] = NEWLINE;
     this.used = pos;
     this.ends[this.count] = pos;

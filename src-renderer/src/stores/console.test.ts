@@ -59,6 +59,20 @@ describe('the console store', () => {
     const timeline = consoles.timeline;
     expect(timeline.lanes.map((l) => l.changes.map((c) => consoles.store.text(c.lineId).trim()))).toEqual([['0.002 ms  adapter adapter0: Halted → Initializing', '0.004 ms  adapter adapter0: Initializing → Paused']]);
     expect([timeline.irq.length, timeline.dma.length, timeline.findings.length, timeline.finished]).toEqual([1, 1, 1, true]);
+    expect(consoles.summary).toMatchObject({ runId: 'run-3', clock: 50, events: 10, adapters: [{ name: 'adapter0', state: 'Paused' }], findings: 1, bugcheck: undefined, step: { index: 0, name: 'load' }, finished: true });
+  });
+
+  it('a bug check is listed with its code, parameters and the documentation of the finding behind it', () => {
+    const consoles = useConsoleStore();
+    consoles.append([
+      runEvents('run-4', [
+        LIFE[7]!,
+        { kind: 'bugcheck', t: 31, code: 0x7c, params: [0x10, 0, 0x1234, 0], rule: 'HALT-TIMER', message: 'a timer is still set', file: 'driver.c', line: 209 },
+      ]),
+    ]);
+    consoles.ingest(Number.POSITIVE_INFINITY);
+    expect(consoles.findings[1]).toMatchObject({ kind: 'bugcheck', rule: 'HALT-TIMER', severity: 'bug check', message: 'BUG CHECK 0x0000007C (0x10, 0x0, 0x1234, 0x0): a timer is still set', doc: 'https://learn.microsoft.com/x', file: 'driver.c', line: 209 });
+    expect(consoles.summary).toMatchObject({ findings: 1, bugcheck: '0x0000007C' });
   });
 
   it('searches a console (text or regex) over history and new lines; next/previous move through the matches', () => {

@@ -29,7 +29,10 @@ export interface RunSummary {
   events: number;
   adapters: Array<{ name: string; state: string }>;
   bindings: Array<{ name: string; state: string }>;
+  /** Checker findings (bug checks apart). */
   findings: number;
+  /** The bug check that stopped the run, if one did: "0x0000007C". */
+  bugcheck: string | undefined;
   /** The scenario step under way (index from 0, name), if any. */
   step: { index: number; name: string } | undefined;
   finished: boolean;
@@ -68,7 +71,7 @@ export const useConsoleStore = defineStore('console', () => {
   const timeline = markRaw(new TimelineModel());
   const findings: FindingRecord[] = markRaw([]);
   let findingsDropped = 0;
-  const summary: RunSummary = { runId: undefined, clock: 0, events: 0, adapters: [], bindings: [], findings: 0, step: undefined, finished: false };
+  const summary: RunSummary = { runId: undefined, clock: 0, events: 0, adapters: [], bindings: [], findings: 0, bugcheck: undefined, step: undefined, finished: false };
   const adapterStates = new Map<string, string>();
   const bindingStates = new Map<string, string>();
   /** Events seen per run (an event's index in its run). */
@@ -208,19 +211,15 @@ export const useConsoleStore = defineStore('console', () => {
   }
 
   function addFinding(runId: string, index: number, event: Extract<SimEvent, { kind: 'finding' | 'bugcheck' }>, lineId: number): void {
-    findings.push({
-      lineId,
-      runId,
-      index,
-      t: event.t,
-      kind: event.kind,
-      rule: event.rule ?? `0x${event.kind === 'bugcheck' ? event.code.toString(16).toUpperCase() : ''}`,
-      severity: event.kind === 'bugcheck' ? 'bugcheck' : event.severity,
-      message: event.message,
-      doc: event.kind === 'finding' ? event.doc : undefined,
-      file: event.file,
-      line: event.line,
-    });
+    if (event.kind === 'finding') {
+      findings.push({ lineId, runId, index, t: event.t, kind: 'finding', rule: event.rule, severity: event.severity, message: event.message, doc: event.doc, file: event.file, line: event.line });
+    } else {
+      // The bug check that stopped the system: its code and parameters, and the documentation of the finding that caused it.
+      const code = `0x${event.code.toString(16).toUpperCase().padStart(8, '0')}`;
+      const params = event.params.map((p) => `0x${(p >>> 0).toString(16).toUpperCase()}`).join(', ');
+      const cause = findings.findLast((f) => f.runId === runId && f.kind === 'finding' && f.rule === event.rule);
+      findings.push({ lineId, runId, index, t: event.t, kind: 'bugcheck', rule: event.rule ?? code, severity: 'bug check', message: `BUG CHECK ${code} (${params}): ${event.message}`, doc: cause?.doc, file: event.file, line: event.line });
+    }
     if (findings.length > MAX_FINDINGS) {
       const excess = findings.length - MAX_FINDINGS;
       findings.splice(0, excess);
@@ -234,6 +233,7 @@ export const useConsoleStore = defineStore('console', () => {
       summary.runId = runId;
       summary.events = 0;
       summary.findings = 0;
+      summary.bugcheck = undefined;
       summary.step = undefined;
       summary.finished = false;
       adapterStates.clear();
@@ -251,8 +251,10 @@ export const useConsoleStore = defineStore('console', () => {
         summary.bindings = [...bindingStates].map(([name, state]) => ({ name, state }));
         break;
       case 'finding':
-      case 'bugcheck':
         summary.findings++;
+        break;
+      case 'bugcheck':
+        summary.bugcheck = `0x${event.code.toString(16).toUpperCase().padStart(8, '0')}`;
         break;
       case 'scenario.step':
         if (event.status === 'started') summary.step = { index: event.index, name: event.step };

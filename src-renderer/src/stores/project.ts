@@ -117,9 +117,17 @@ export const useProjectStore = defineStore('project', () => {
     if (file in files.value) activeFile.value = file;
   }
 
-  async function run(): Promise<void> {
+  /** The latest status of recent runs, also of one whose status came before run.start answered. */
+  const statuses = new Map<string, { state: string; result?: RunResultData | undefined }>();
+
+  /** Builds and runs the project; `paused` starts it paused after its first event (to step through it). */
+  async function run(options: { paused?: boolean } = {}): Promise<void> {
     const engine = useEngineStore();
     if (!engine.client) return;
+    // One run at a time from the window: a new run ends the one still going.
+    if (runId.value && (runState.value === 'running' || runState.value === 'paused')) {
+      await engine.client.call('run.control', { runId: runId.value, action: 'stop' }).catch(() => undefined);
+    }
     const benchStore = useBenchStore();
     const seed = benchStore.seed;
     if (seed === undefined) {
@@ -133,11 +141,13 @@ export const useProjectStore = defineStore('project', () => {
       useHardwareStore().expect(scenario);
       runScenario.value = scenario;
       const eventsPerSecond = useRunControlsStore().speed;
-      const started = await engine.client.call('run.start', { files: files.value, scenario, seed, ...(eventsPerSecond > 0 ? { eventsPerSecond } : {}) });
+      const started = await engine.client.call('run.start', { files: files.value, scenario, seed, paused: options.paused ?? false, ...(eventsPerSecond > 0 ? { eventsPerSecond } : {}) });
       lastBuild.value = started.build;
       diagnostics.value = started.build.diagnostics;
       runId.value = started.runId;
-      runState.value = started.runId ? 'running' : 'build failed';
+      const known = started.runId ? statuses.get(started.runId) : undefined;
+      runState.value = known?.state ?? (started.runId ? 'running' : 'build failed');
+      if (known?.result) runResult.value = known.result;
     } finally {
       building.value = false;
     }
@@ -146,7 +156,10 @@ export const useProjectStore = defineStore('project', () => {
   function start(): void {
     useEngineStore().onEvents((events) => {
       for (const event of events) {
-        if (event.kind === 'run.status' && event.runId === runId.value) {
+        if (event.kind !== 'run.status') continue;
+        statuses.set(event.runId, { state: event.state, result: event.result });
+        if (statuses.size > 32) statuses.delete(statuses.keys().next().value!);
+        if (event.runId === runId.value) {
           runState.value = event.state;
           if (event.result) runResult.value = event.result;
         }

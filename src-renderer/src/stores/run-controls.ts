@@ -43,8 +43,18 @@ export const useRunControlsStore = defineStore('run-controls', () => {
   const stop = (): Promise<void> => call((client, runId) => client.call('run.control', { runId, action: 'stop' }));
   const pause = (): Promise<void> => call((client, runId) => client.call('run.control', { runId, action: 'pause' }));
   const resume = (): Promise<void> => call((client, runId) => client.call('run.control', { runId, action: 'resume' }));
-  /** Lets one more event happen, then pauses (pauses a running run after its next event). */
-  const step = (): Promise<void> => call((client, runId) => client.call('run.control', { runId, action: 'step', events: 1 }));
+  /**
+   * Lets one more event happen, then pauses (pauses a running run after its next event); with no
+   * run going, starts one paused after its first event.
+   */
+  async function step(): Promise<void> {
+    if (!active.value) {
+      error.value = undefined;
+      await project.run({ paused: true });
+      return;
+    }
+    await call((client, runId) => client.call('run.control', { runId, action: 'step', events: 1 }));
+  }
 
   async function setSpeed(value: number): Promise<void> {
     speed.value = value;

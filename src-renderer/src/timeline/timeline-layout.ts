@@ -186,16 +186,11 @@ export function hitTest(model: TimelineModel, rows: readonly LaneRow[], view: Ti
   const t = xToTime(view, width, x);
   const perPixel = (view.end - view.start) / width;
   if (row?.lane) {
-    const band = bands(row.lane, view, width, model.tEnd).find((b) => x >= b.x && x < b.x + b.width) ?? undefined;
-    // The change nearest to the pointer: that is the event a click means.
-    let best: { change: StateLane['changes'][number]; d: number } | undefined;
-    for (const change of row.lane.changes) {
-      const d = Math.abs(change.t - t);
-      if (!best || d < best.d) best = { change, d };
-    }
-    if (!best) return undefined;
-    const state = band ? `${band.state}, ${formatVirtualTime(band.t0).trim()} – ${formatVirtualTime(band.t1).trim()}` : best.change.state;
-    return { lineId: best.change.lineId, t: best.change.t, label: `${row.label}: ${state}`, row: row.key };
+    // Inside a band: the change that began it (the state's first moment); before the first change, that change.
+    const band = bands(row.lane, view, width, model.tEnd).find((b) => x >= b.x && x < b.x + Math.max(b.width, 1));
+    const change = band ? (band.lineId >= 0 ? row.lane.changes.find((c) => c.lineId === band.lineId) : row.lane.changes[0]) : undefined;
+    if (!band || !change) return undefined;
+    return { lineId: change.lineId, t: change.t, label: `${row.label}: ${band.state}, ${formatVirtualTime(band.t0).trim()} – ${formatVirtualTime(band.t1).trim()}`, row: row.key };
   }
   if (row?.series) {
     const series = row.series;

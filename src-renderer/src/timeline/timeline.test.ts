@@ -149,8 +149,12 @@ describe('timeline layout', () => {
     const rows = laneRows(model);
     const view = fullView(model);
     const adapterY = rows[0]!.y + 5;
-    // At x=290 (2.9 ms) the nearest change is Paused→Restarting at 3 ms (line 106).
-    expect(hitTest(model, rows, view, 1000, 290, adapterY)).toEqual({ lineId: 106, t: 3 * MS, label: 'adapter0: Paused, 2.000 ms – 3.000 ms', row: 'adapter:adapter0' });
+    // At x=290 (2.9 ms) the adapter is Paused: the change that made it so (line 102) is the event.
+    expect(hitTest(model, rows, view, 1000, 290, adapterY)).toEqual({ lineId: 102, t: 2 * MS, label: 'adapter0: Paused, 2.000 ms – 3.000 ms', row: 'adapter:adapter0' });
+    // In the Running band (3–9 ms): Restarting → Running (line 107), not the zero-length Restarting before it.
+    expect(hitTest(model, rows, view, 1000, 600, adapterY)?.lineId).toBe(107);
+    // Before the first change (the Halted it started in): the first change.
+    expect(hitTest(model, rows, view, 1000, 50, adapterY)?.lineId).toBe(101);
     const irqY = rows[2]!.y + 3;
     expect(hitTest(model, rows, view, 1000, 252, irqY)?.lineId).toBe(103);
     expect(hitTest(model, rows, view, 1000, 252, irqY)?.label).toBe('IRQ at 2.500 ms');
