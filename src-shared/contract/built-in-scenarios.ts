@@ -200,8 +200,7 @@ export const IM_OVER_LABNIC: ScenarioInput = {
     { step: 'load' },
     { step: 'bind', lower: 'lower0', start: 'inside', below: 'labnic' },
     { step: 'expect-binding', lower: 'lower0', state: 'Running' },
-    // The virtual miniport (the driver's only adapter) starts; NDIS sends through it, frames arrive below.
-    { step: 'restart' },
+    // The virtual miniport runs (the higher protocol bound to it); NDIS sends through it, frames arrive below.
     { step: 'send', count: 64, bytes: 128 },
     { step: 'inject-frame', lower: 'lower0', count: 64, bytes: 128, burst: 8, intervalUs: 100 },
     { step: 'advance-time', ms: 20 },

@@ -30,6 +30,8 @@ export const SimRunFinished = z.object({
   findings: z.number().int(),
   /** Every NDIS call the driver made, traced or not (the result's ndisCalls). */
   ndisCalls: z.number().int().optional(),
+  /** The lab's drivers below a binding and their NDIS calls (their adapters' states are events of their own). */
+  lower: z.array(z.object({ driver: z.string().max(64), ndisCalls: z.number().int() })).max(8).optional(),
 });
 export const SimScenarioStep = z.object({
   ...at,

@@ -84,6 +84,9 @@ export class SessionReplay {
   private run: RunIdentity | undefined;
   private readonly adapterList: AdapterTrack[] = [];
   private readonly adapterByName = new Map<string, AdapterTrack>();
+  /** Adapters of the lab's driver below a binding (events marked driver: 'lower'). */
+  private readonly lowerAdapterList: AdapterTrack[] = [];
+  private readonly lowerAdapterByName = new Map<string, AdapterTrack>();
   private readonly bindingLanes = new Map<string, StateLane>();
   private readonly findings: RunResultData['findings'] = [];
   private bugcheck: RunResultData['bugcheck'] = null;
@@ -92,7 +95,7 @@ export class SessionReplay {
   private stoppedAt: RunResultData['stoppedAt'];
   private loadStarted = false;
   private driverPhase = 'not-loaded';
-  private finishedWith: { result: RunResultData['result']; t: number; ndisCalls: number | undefined } | undefined;
+  private finishedWith: { result: RunResultData['result']; t: number; ndisCalls: number | undefined; lower: Array<{ driver: string; ndisCalls: number }> | undefined } | undefined;
   private readonly counts: Record<string, number> = {};
   private eventCount = 0;
   private lastT = 0;
@@ -123,7 +126,7 @@ export class SessionReplay {
         this.driverPhase = event.state;
         return;
       case 'adapter.state':
-        return this.adapterState(event.adapter, event.from, event.to, event.t);
+        return this.adapterState(event.adapter, event.from, event.to, event.t, event.driver === 'lower');
       case 'binding.state':
         return this.bindingState(`${event.protocol} over ${event.lower}`, event.to, event.t);
       case 'finding':
@@ -152,20 +155,22 @@ export class SessionReplay {
         this.markers.push({ t: event.t, kind: 'fault-injected', label: `${event.api} call ${event.call}: ${event.outcome}`, ...site(event) });
         return;
       case 'run.finished':
-        this.finishedWith = { result: event.result, t: event.t, ndisCalls: event.ndisCalls };
+        this.finishedWith = { result: event.result, t: event.t, ndisCalls: event.ndisCalls, lower: event.lower };
         return;
       default:
         return;
     }
   }
 
-  private adapterState(name: string, from: string, to: string, t: number): void {
-    let track = this.adapterByName.get(name);
+  private adapterState(name: string, from: string, to: string, t: number, lower: boolean): void {
+    const list = lower ? this.lowerAdapterList : this.adapterList;
+    const byName = lower ? this.lowerAdapterByName : this.adapterByName;
+    let track = byName.get(name);
     // A device added again under a halted adapter's name is a new adapter (NDIS made a new one).
     if (!track || (track.state === 'Halted' && track.history.length > 1 && from === 'Halted')) {
       track = { name, state: from, history: [from], lane: { name, segments: [{ state: from, start: t, end: undefined }] } };
-      this.adapterList.push(track);
-      this.adapterByName.set(name, track);
+      list.push(track);
+      byName.set(name, track);
     }
     track.state = to;
     track.history.push(to);
@@ -201,6 +206,9 @@ export class SessionReplay {
       ...(this.stoppedAt && !this.bugcheck ? { stoppedAt: { ...this.stoppedAt } } : {}),
       virtualTime: finished.t,
       ndisCalls: finished.ndisCalls ?? this.counts['ndis.call'] ?? 0,
+      ...(finished.lower
+        ? { lower: finished.lower.map((l) => ({ driver: l.driver, adapters: this.lowerAdapterList.map((a) => ({ name: a.name, state: a.state, history: [...a.history] })), ndisCalls: l.ndisCalls })) }
+        : {}),
     };
   }
 
@@ -217,7 +225,7 @@ export class SessionReplay {
       events: this.eventCount,
       timeline: {
         end: this.lastT,
-        adapters: this.adapterList.map((a) => a.lane),
+        adapters: [...this.adapterList, ...this.lowerAdapterList].map((a) => a.lane),
         bindings: [...this.bindingLanes.values()],
         markers: [...this.markers],
         interrupts: this.interrupts,

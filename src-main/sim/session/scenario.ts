@@ -251,8 +251,8 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
   // Warnings (documented "should"s) are listed but leave a run clean; everything else is a finding.
   const serious = findings.some((f) => f.severity !== 'warn');
   const result: RunResult['result'] = check ? 'bugcheck' : serious || expectations.some((e) => !e.ok) ? 'findings' : 'clean';
-  session.emit({ kind: 'run.finished', result, findings: findings.length, ndisCalls: session.calls });
   const lower = lowerSummary(session);
+  session.emit({ kind: 'run.finished', result, findings: findings.length, ndisCalls: session.calls, ...(lower ? { lower: lower.map((l) => ({ driver: l.driver, ndisCalls: l.ndisCalls })) } : {}) });
   return {
     result,
     driver: { loaded: loaded && phase !== 'failed' && phase !== 'not-loaded', unloaded: phase === 'unloaded' },
