@@ -17,7 +17,9 @@ describe('ndis-lab run with the reference LabNIC driver below a binding', () => 
     const json = JSON.parse(run.stdout);
     expect(json.result).toBe('clean');
     expect(json.lower[0]).toMatchObject({ driver: 'labnic-miniport', adapters: [{ name: 'lower0', state: 'Halted' }] });
-    const lines = fs.readFileSync(log, 'utf8').trimEnd().split('\n').slice(1);
+    // Between the header and the end record: the events.
+    const lines = fs.readFileSync(log, 'utf8').trimEnd().split('\n').slice(1, -1);
+    expect(JSON.parse(fs.readFileSync(log, 'utf8').trimEnd().split('\n').at(-1)!)).toMatchObject({ type: 'ndis-lab-end', state: 'finished' });
     const events = lines.map((line) => {
       const { seq: _seq, ...event } = JSON.parse(line);
       const parsed = SimEvent.safeParse(event);

@@ -160,7 +160,8 @@ ${registerProtocolFunction()}`;
 
 type Step = ScenarioInput['steps'][number];
 function scenario(pend: Array<'open' | 'close' | 'oid'>, middle: Step[] = [], start: 'inside' | 'later' | 'never' = 'never'): ScenarioInput {
-  return { steps: [{ step: 'load' }, { step: 'bind', pend, start, startAfterMs: 5 }, ...middle, { step: 'unbind' }, { step: 'expect-binding', state: 'Unbound' }, { step: 'unload' }] };
+  // The built-in model below: NDIS-level pending (pend) is what these tests are about.
+  return { steps: [{ step: 'load' }, { step: 'bind', below: 'model', pend, start, startAfterMs: 5 }, ...middle, { step: 'unbind' }, { step: 'expect-binding', state: 'Unbound' }, { step: 'unload' }] };
 }
 
 function prints(events: SimEvent[]): string[] {

@@ -261,7 +261,8 @@ describe('virtual miniports of an intermediate driver', () => {
   });
   it('NdisSendNetBufferLists passes a Running binding\'s NBLs down; the lower adapter puts the frame on its wire and ProtocolSendNetBufferListsComplete gives them back', async () => {
     const source = sendingDriver();
-    const run = await runDriverSource({ 'im.c': source }, { scenario: { steps: [{ step: 'load' }, { step: 'bind', start: 'never' }, { step: 'advance-time', ms: 10 }, { step: 'unbind' }, { step: 'unload' }] } });
+    // The model below holds a send for 1 ms, long enough to cancel it.
+    const run = await runDriverSource({ 'im.c': source }, { scenario: { steps: [{ step: 'load' }, { step: 'bind', start: 'never', below: 'model' }, { step: 'advance-time', ms: 10 }, { step: 'unbind' }, { step: 'unload' }] } });
     expect(run.result.findings).toEqual([]);
     expect(prints(run.events)).toContain('send complete 0x00000000');
     const wire = run.events.filter((e): e is Extract<typeof e, { kind: 'wire.frame' }> => e.kind === 'wire.frame');
@@ -276,7 +277,8 @@ describe('virtual miniports of an intermediate driver', () => {
 
   it('NdisCancelSendNetBufferLists: sends the lower adapter still holds with that cancel ID come back with NDIS_STATUS_SEND_ABORTED', async () => {
     const source = sendingDriver('NDIS_SET_NET_BUFFER_LIST_CANCEL_ID(nbl, (PVOID)0x77); NdisSendNetBufferLists(BindingHandle, nbl, NDIS_DEFAULT_PORT_NUMBER, 0); NdisCancelSendNetBufferLists(BindingHandle, (PVOID)0x76); NdisCancelSendNetBufferLists(BindingHandle, (PVOID)0x77);');
-    const run = await runDriverSource({ 'im.c': source }, { scenario: { steps: [{ step: 'load' }, { step: 'bind', start: 'never' }, { step: 'advance-time', ms: 10 }, { step: 'unbind' }, { step: 'unload' }] } });
+    // The model below holds a send for 1 ms, long enough to cancel it.
+    const run = await runDriverSource({ 'im.c': source }, { scenario: { steps: [{ step: 'load' }, { step: 'bind', start: 'never', below: 'model' }, { step: 'advance-time', ms: 10 }, { step: 'unbind' }, { step: 'unload' }] } });
     expect(run.result.findings).toEqual([]);
     expect(prints(run.events)).toContain('send complete 0xc023000c');
     const notes = run.events.filter((e): e is Extract<SimEvent, { kind: 'ndis.note' }> => e.kind === 'ndis.note' && e.api === 'NdisCancelSendNetBufferLists').map((e) => e.text);
