@@ -39,7 +39,7 @@ export interface DriverRun {
  */
 export async function runDriverSource(
   files: Record<string, string>,
-  options: { scenario?: ScenarioInput; faults?: string[]; seed?: number; tracing?: boolean; limits?: Partial<SessionLimits>; systematicTarget?: string } = {},
+  options: { scenario?: ScenarioInput; faults?: string[]; seed?: number; tracing?: boolean; limits?: Partial<SessionLimits>; systematicTarget?: string; traceLower?: boolean } = {},
 ): Promise<DriverRun> {
   const built = (await testBuilder()).build({ files, implementedImports: null });
   const errors = built.diagnostics.filter((d) => d.severity === 'error' || d.severity === 'fatal');

@@ -220,6 +220,22 @@ describe('binding operations that pend, and bindings the protocol changes itself
     expect(prints(run.events)).toContain('oid complete 0xc001000c: 0 bytes, speed 0');
   });
 
+  it('NdisCancelOidRequest over the LabNIC miniport: OID_GEN_LINK_STATE pended on its PHY read reaches MiniportCancelOidRequest and completes NDIS_STATUS_REQUEST_ABORTED', async () => {
+    // The LabNIC driver pends OID_GEN_LINK_STATE on an MDIO read; the protocol cancels it at once.
+    const afterOpen = 's = QueryLinkSpeed(); DbgPrint("oid = 0x%08x", s); if (s == NDIS_STATUS_PENDING) { NdisCancelOidRequest(Ctx->BindingHandle, Oid.RequestId); NdisWaitEvent(&OidEvent, 0); }';
+    const source = driver({ afterOpen })
+      .replace('static ULONG OidBuffer;', 'static ULONG OidBuffer; static UCHAR LinkState[sizeof(NDIS_LINK_STATE)];')
+      .replace('Oid.RequestType = NdisRequestQueryInformation;', 'Oid.RequestType = NdisRequestQueryInformation; Oid.RequestId = (PVOID)0x52;')
+      .replace('Oid.DATA.QUERY_INFORMATION.Oid = OID_GEN_LINK_SPEED;', 'Oid.DATA.QUERY_INFORMATION.Oid = OID_GEN_LINK_STATE;')
+      .replace('Oid.DATA.QUERY_INFORMATION.InformationBuffer = &OidBuffer;', 'Oid.DATA.QUERY_INFORMATION.InformationBuffer = LinkState;')
+      .replace('Oid.DATA.QUERY_INFORMATION.InformationBufferLength = sizeof(OidBuffer);', 'Oid.DATA.QUERY_INFORMATION.InformationBufferLength = sizeof(LinkState);');
+    const run = await runDriverSource({ 'p.c': source }, { scenario: { steps: [{ step: 'load' }, { step: 'bind', start: 'never', below: 'labnic' }, { step: 'unbind' }, { step: 'unload' }] }, traceLower: true });
+    expect(run.result.findings).toEqual([]);
+    expect(prints(run.events).filter((p) => p.startsWith('oid'))).toEqual([`oid = ${PENDING}`, 'oid complete 0xc001000c: 0 bytes, speed 0']);
+    // The miniport below was asked to cancel, by the RequestId the protocol gave.
+    expect(run.events.some((e) => e.kind === 'driver.callback' && e.driver === 'lower' && e.handler === 'MiniportCancelOidRequest')).toBe(true);
+  }, 180_000); // builds the reference LabNIC driver the first time
+
   it('ProtocolNetPnPEvent may pend: NDIS waits for NdisCompleteNetPnPEvent before it goes on with the unbind', async () => {
     const onPnP = 'if (e->NetPnPEvent.NetEvent == NetEventPause) { PendingEvent = e; NdisQueueIoWorkItem(WorkItem, CompletePnP, NULL); return NDIS_STATUS_PENDING; }';
     const run = await runDriverSource({ 'p.c': driver({ onPnP }) }, { scenario: scenario([], [{ step: 'expect-binding', state: 'Running' }]) });
