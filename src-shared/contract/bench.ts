@@ -12,6 +12,8 @@ export const BenchConfig = z
     device: z.string().min(1).max(64).optional(),
     /** Registry values of every device instance, under the scenario's own. */
     registry: RegistryValues.optional(),
+    /** Registry values of one device instance by its add-device name (adapter0, …), over `registry`, under the scenario's own. */
+    adapters: z.record(z.string().min(1).max(64), z.object({ registry: RegistryValues.optional() }).strict()).optional(),
     /** The built-in scenario a run uses when none is chosen (an IM driver: 'im-start-inside'). */
     scenario: z.string().min(1).max(64).optional(),
   })
@@ -20,15 +22,16 @@ export type BenchConfig = z.infer<typeof BenchConfig>;
 
 /** The scenario with the bench applied to its add-device steps. */
 export function applyBench(scenario: ScenarioInput, bench: BenchConfig | undefined): ScenarioInput {
-  if (!bench || (bench.device === undefined && bench.registry === undefined)) return scenario;
+  if (!bench || (bench.device === undefined && bench.registry === undefined && bench.adapters === undefined)) return scenario;
   return {
     ...scenario,
     steps: scenario.steps.map((step) => {
       if (step.step !== 'add-device') return step;
+      const own = bench.adapters?.[step.name ?? 'adapter0']?.registry;
       return {
         ...step,
         ...(step.device === undefined && bench.device !== undefined ? { device: bench.device } : {}),
-        ...(bench.registry ? { registry: { ...bench.registry, ...step.registry } } : {}),
+        ...(bench.registry || own ? { registry: { ...bench.registry, ...own, ...step.registry } } : {}),
       };
     }),
   };

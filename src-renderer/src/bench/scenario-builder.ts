@@ -1,6 +1,7 @@
 import { applyBench, type BenchConfig } from '../../../src-shared/contract/bench';
 import { BUILT_IN_SCENARIOS } from '../../../src-shared/contract/built-in-scenarios';
 import type { HardwareFaultInput, HardwareFaultKind, ScenarioInput } from '../../../src-shared/contract/scenario';
+import { actionPoint, applyBindSettings, benchTargets, describeAction, placeActions, type BenchAction, type BindSettings } from './bench-actions';
 
 type StepInput = ScenarioInput['steps'][number];
 type AddDeviceStep = Extract<StepInput, { step: 'add-device' }>;
@@ -51,6 +52,10 @@ export interface BenchSettings {
   labnic: boolean;
   /** The project's bench.json (its adapters' device and registry values); the scenario's own settings win. */
   bench?: BenchConfig | undefined;
+  /** An intermediate driver's binds: when the virtual device starts, what pends, what is below (absent: the scenario's own). */
+  bind?: BindSettings | undefined;
+  /** What the bench does during the run once the first adapter or binding is up (bench-actions.ts). */
+  actions?: readonly BenchAction[] | undefined;
 }
 
 export const BUILT_IN_SCENARIO_NAMES: readonly string[] = Object.keys(BUILT_IN_SCENARIOS);
@@ -113,8 +118,12 @@ function settleMs(kind: RunningFault): number {
  */
 export function buildScenario(settings: BenchSettings): ScenarioInput {
   const scenario = baseScenario(settings.scenario, settings.bench);
-  const steps: StepInput[] = [...scenario.steps];
   const changes: string[] = [];
+  const hasBind = scenario.steps.some((s) => s.step === 'bind');
+  const steps: StepInput[] = settings.bind && hasBind ? applyBindSettings(scenario.steps, settings.bind) : [...scenario.steps];
+  if (settings.bind && hasBind) changes.push(`start ${settings.bind.start}${settings.bind.start === 'later' ? ` ${settings.bind.startAfterMs} ms` : ''}, below ${settings.bind.below}${settings.bind.pend.length ? `, pend ${settings.bind.pend.join('/')}` : ''}`);
+  // Where the bench's actions go, before faults are inserted there (the actions follow the faults).
+  let actionsAt = actionPoint(steps);
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i]!;
     if (step.step !== 'add-device' || !settings.labnic || !isVirtual(step)) continue;
@@ -141,12 +150,20 @@ export function buildScenario(settings: BenchSettings): ScenarioInput {
         { step: 'advance-time', ms: settleMs(kind) },
       ]);
       steps.splice(at, 0, ...inserted);
+      if (actionsAt !== undefined && actionsAt >= at) actionsAt += inserted.length;
     }
     changes.push(...wanted);
   }
 
+  let result = steps;
+  if (settings.actions && settings.actions.length > 0 && actionsAt !== undefined) {
+    const { steps: withActions, placed } = placeActions(steps, actionsAt, settings.actions, benchTargets(steps));
+    result = withActions;
+    changes.push(...placed.filter((a) => a.kind !== 'wait').map(describeAction));
+  }
+
   const name = changes.length > 0 ? `${scenario.name ?? settings.scenario} + ${changes.join(', ')}` : (scenario.name ?? settings.scenario);
-  return { ...scenario, name: name.length > 100 ? `${name.slice(0, 99)}…` : name, steps };
+  return { ...scenario, name: name.length > 100 ? `${name.slice(0, 99)}…` : name, steps: result };
 }
 
 /**

@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ConsoleMessage, Download, Page, TestInfo } from '@playwright/test';
+import { readSessionLog } from '../../src-shared/session/log-reader';
+import { expect, test } from '../support/web-host';
+
+const artifacts = path.resolve(import.meta.dirname, '../artifacts');
+
+async function snapshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const file = path.join(artifacts, `web-bench-${name}.png`);
+  await page.screenshot({ path: file });
+  await testInfo.attach(name, { path: file, contentType: 'image/png' });
+}
+
+test.describe('the bench: PnP, frames and time', () => {
+  test('an intermediate driver: start later, a pended open, frames below the binding, then the LabNIC below surprise-removed at a chosen time', async ({ page, webHost }, testInfo) => {
+    test.setTimeout(240_000);
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message: ConsoleMessage) => {
+      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    });
+    await page.setViewportSize({ width: 1600, height: 1000 });
+    await page.goto(webHost.url);
+    await expect(page.getByTestId('toolchain-status')).toHaveText('compiler: ready', { timeout: 90_000 });
+    await page.getByTestId('example-select').selectOption('passthru-im');
+    await expect(page.getByTestId('project-example')).toHaveText('passthru-im');
+    // bench.json names the scenario; its bind shows in the controls.
+    await expect(page.getByTestId('scenario-select')).toHaveValue('im-start-inside');
+    await expect(page.getByTestId('bind-start')).toHaveValue('inside');
+    await expect(page.getByTestId('bind-below')).toHaveValue('labnic');
+
+    // The bind: the virtual device starts 5 ms later; the lower adapter pends the open.
+    await page.getByTestId('bind-start').selectOption('later');
+    await page.getByTestId('bind-start-after').fill('soon');
+    await expect(page.getByTestId('bind-start-after-problem')).toHaveText('0 to 3600000 ms');
+    await page.getByTestId('bind-start-after').fill('5');
+    await expect(page.getByTestId('bind-start-after-problem')).toHaveCount(0);
+    await page.getByTestId('bind-pend-open').check();
+
+    // Actions: 10 ms in, 8 frames below the binding; 5 ms later the LabNIC below is surprise-removed.
+    await page.getByTestId('action-kind').selectOption('wait');
+    await page.getByTestId('action-wait-ms').fill('ten');
+    await expect(page.getByTestId('action-problem')).toHaveText('ms: 0 to 3,600,000 ms');
+    await expect(page.getByTestId('action-add')).toBeDisabled();
+    await page.getByTestId('action-wait-ms').fill('10');
+    await page.getByTestId('action-add').click();
+    await page.getByTestId('action-kind').selectOption('inject');
+    await page.getByTestId('action-target').selectOption('lower:lower0');
+    await page.getByTestId('inject-count').fill('8');
+    await page.getByTestId('inject-bytes').fill('9999');
+    await expect(page.getByTestId('action-problem')).toHaveText('bytes: a whole number, 18 to 9,018 bytes');
+    await page.getByTestId('inject-bytes').fill('128');
+    await page.getByTestId('inject-burst').fill('4');
+    await page.getByTestId('inject-interval').fill('100');
+    await page.getByTestId('action-add').click();
+    await page.getByTestId('action-kind').selectOption('wait');
+    await page.getByTestId('action-wait-ms').fill('5');
+    await page.getByTestId('action-add').click();
+    await page.getByTestId('action-kind').selectOption('surprise-remove');
+    await page.getByTestId('action-target').selectOption('lower0');
+    await page.getByTestId('action-add').click();
+    const rows = page.getByTestId('action-row');
+    await expect(rows.getByTestId('action-time')).toHaveText(['t+10 ms', 't+10 ms', 't+15 ms', 't+15 ms']);
+    await expect(rows.getByTestId('action-text')).toHaveText(['wait 10 ms', 'inject 8 × 128 B below the binding at lower0 (bursts of 4, 100 µs apart)', 'wait 5 ms', 'surprise-remove lower0']);
+    await snapshot(page, testInfo, 'pnp-controls');
+
+    await page.getByTestId('run-button').click();
+    await expect(page.getByTestId('run-result')).toContainText('run clean', { timeout: 120_000 });
+    // The binding's life on the timeline: opened (pended), running, then gone with the NIC below.
+    await expect(page.getByTestId('timeline-lanes').locator('li', { hasText: /over lower0:/ })).toHaveText(/^PassthruIm over lower0: Unbound → Opening → Paused → Restarting → Running → Pausing → Paused → Closing → Unbound$/);
+
+    // The run's log holds the steps the bench placed, in order, and the frames below.
+    const [download]: [Download, void] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-ndjson').click()]);
+    const file = testInfo.outputPath(download.suggestedFilename());
+    await download.saveAs(file);
+    const log = readSessionLog(fs.readFileSync(file, 'utf8'));
+    const steps = log.header.scenarioSpec!.steps.map((s) => s.step);
+    expect(steps).toEqual(['load', 'bind', 'expect-binding', 'advance-time', 'inject-frame', 'advance-time', 'surprise-remove', 'expect-binding', 'expect-state', 'advance-time', 'unload']);
+    expect(log.header.scenarioSpec!.steps[1]).toMatchObject({ step: 'bind', start: 'later', startAfterMs: 5, pend: ['open'], below: 'labnic' });
+    const done = log.events.filter((e) => e.kind === 'scenario.step' && e.status === 'done').map((e) => (e.kind === 'scenario.step' ? e.step : ''));
+    expect(done).toContain('surprise-remove adapter=lower0');
+    expect(log.events.filter((e) => e.kind === 'wire.frame' && e.direction === 'rx').length).toBeGreaterThanOrEqual(8);
+
+    // Taking an action out, and another scenario, clear what no longer applies.
+    await rows.nth(3).getByTestId('action-remove').click();
+    await expect(rows).toHaveCount(3);
+    await page.getByTestId('scenario-select').selectOption('default');
+    await expect(page.getByTestId('actions-empty')).toBeVisible();
+    await expect(page.getByTestId('bind-controls')).toHaveCount(0);
+    expect(problems).toEqual([]);
+  });
+});
