@@ -30,7 +30,7 @@ static NDIS_HANDLE ProtocolHandle;
 static NDIS_HANDLE BindingHandle;
 static NDIS_HANDLE VirtualHandle;
 static LONG InsideInitCall;
-static NDIS_STRING DeviceName = NDIS_STRING_CONST("\\\\DEVICE\\\\{PASSTHRU-0}");
+static NDIS_STRING DeviceName = NDIS_STRING_CONST("\\\\DEVICE\\\\PASSTHRU_{LAB-LOWER0}");
 static UCHAR BindingContext[16];
 
 static NDIS_STATUS AskForVirtualMiniport(VOID)
@@ -181,7 +181,7 @@ describe('virtual miniports of an intermediate driver', () => {
     ]);
     // Once the virtual miniport initialized, NDIS binds the higher protocol (LABTCPIP) to it, which
     // restarts it; the de-initialization unbinds that protocol (pausing the miniport) before the halt.
-    expect(run.result.adapters).toEqual([{ name: '\\DEVICE\\{PASSTHRU-0}', state: 'Halted', history: ['Halted', 'Initializing', 'Paused', 'Restarting', 'Running', 'Pausing', 'Paused', 'Halted'] }]);
+    expect(run.result.adapters).toEqual([{ name: '\\DEVICE\\PASSTHRU_{LAB-LOWER0}', state: 'Halted', history: ['Halted', 'Initializing', 'Paused', 'Restarting', 'Running', 'Pausing', 'Paused', 'Halted'] }]);
     const higher = run.events.filter((e): e is Extract<SimEvent, { kind: 'binding.state' }> => e.kind === 'binding.state' && e.protocol === 'LABTCPIP').map((e) => e.to);
     expect(higher).toEqual(['Opening', 'Paused', 'Restarting', 'Running', 'Pausing', 'Paused', 'Closing', 'Unbound']);
   });
