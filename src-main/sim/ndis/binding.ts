@@ -1055,6 +1055,8 @@ defineImports([
     impl(session, [handle, cancelId]) {
       const binding = usableBinding(session, handle!, 'NdisCancelSendNetBufferLists');
       if (!binding) return;
+      // below: a LabNIC miniport cancels what it holds (MiniportCancelSend).
+      if (below.cancelSend(session, binding, cancelId!)) return;
       // The miniport below gives back, with NDIS_STATUS_SEND_ABORTED, every send it still holds that carries this cancel ID.
       const m = session.memory;
       const info = m.offsetOf('NET_BUFFER_LIST', 'NetBufferListInfo') + 4 * K.NetBufferListCancelId; // NET_BUFFER_LIST_INFO(nbl, NetBufferListCancelId)
