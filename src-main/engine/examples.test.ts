@@ -25,6 +25,8 @@ describe('examples.list', () => {
     expect(labnic.group).toBe('example');
     expect(labnic.bench).toBe(true);
     expect(labnic.files).toEqual(['adapter.c', 'datapath.c', 'driver.h', 'hardware.c', 'interrupt.c', 'miniport.c', 'oid.c']);
+    const mim = examples.find((e) => e.name === 'miniport-im')!;
+    expect([mim.title, mim.group, mim.bench, mim.files]).toEqual(['MiniportIm — reference miniport-intermediate driver (NDIS 6.20)', 'example', true, ['driver.h', 'driverentry.c', 'miniport.c', 'oid.c', 'protocol.c']]);
     const leak = examples.find((e) => e.name === 'rule-violations/HALT-LEAK')!;
     expect(leak.group).toBe('rule-violation');
     expect(leak.files).toEqual(['driver.c']);

@@ -168,7 +168,7 @@ export const IM_TWO_ADAPTERS: ScenarioInput = {
 /** A miniport-intermediate driver: IMMiniport chooses the registration per device instance. */
 export const MINIPORT_IM: ScenarioInput = {
   name: 'miniport-im',
-  description: 'A miniport-intermediate driver gets a physical device instance (IMMiniport absent) and a virtual one (IMMiniport = 1): NDIS calls the matching MiniportInitializeEx for each.',
+  description: 'A miniport-intermediate driver gets a physical device instance (IMMiniport absent) and a virtual one (IMMiniport = 1): NDIS calls the matching MiniportInitializeEx for each. Reference driver: resources/examples/miniport-im.',
   steps: [
     { step: 'load' },
     { step: 'add-device', name: 'physical0' },

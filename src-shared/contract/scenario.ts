@@ -3,6 +3,15 @@ import { z } from 'zod';
 /** A device instance's registry values (IMMiniport, NetworkAddress, keywords): DWORDs or strings. */
 export const RegistryValues = z.record(z.string().regex(/^[A-Za-z0-9_*.-]+$/, 'a registry value name'), z.union([z.number().int().min(0).max(0xffffffff), z.string().max(1024)]));
 
+/**
+ * A protocol's per-binding registry key (NdisOpenProtocolConfiguration): DWORDs, strings, and
+ * REG_MULTI_SZ values as arrays of strings (UpperBindings: the virtual device instance names).
+ */
+export const BindingRegistryValues = z.record(
+  z.string().regex(/^[A-Za-z0-9_*.-]+$/, 'a registry value name'),
+  z.union([z.number().int().min(0).max(0xffffffff), z.string().max(1024), z.array(z.string().min(1).max(1024)).min(1).max(16).readonly()]),
+);
+
 const adapter = { adapter: z.string().min(1).max(64).optional() };
 
 /**
@@ -128,6 +137,12 @@ export const ScenarioStep = z.discriminatedUnion('step', [
      */
     pend: z.array(z.enum(['open', 'close', 'oid'])).max(3).readonly().default([]),
     below: z.enum(['labnic', 'model']).optional(),
+    /**
+     * Values of the binding's registry key (what NdisOpenProtocolConfiguration opens), over the
+     * lab's defaults: UpperBindings = ["\\DEVICE\\PASSTHRU_{LAB-<LOWER>}"], the virtual device
+     * instance an intermediate driver asks for over this adapter (a string is a REG_SZ).
+     */
+    registry: BindingRegistryValues.optional(),
   }).strict(),
   /** NDIS unbinds the protocol from the lower adapter: NetEventPause, then ProtocolUnbindAdapterEx. */
   z.object({ step: z.literal('unbind'), lower: z.string().min(1).max(64).default('lower0') }).strict(),

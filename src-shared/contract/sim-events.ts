@@ -107,7 +107,7 @@ export const SimRegistryRead = z.object({
   ...at,
   ...Site,
   kind: z.literal('registry.read'),
-  /** The adapter whose device registry was read, or 'driver' for the driver's Parameters key. */
+  /** The adapter whose device registry was read, 'driver' for the driver's Parameters key, or a protocol's key for one binding (its ProtocolSection, e.g. `PassthruIm\Parameters\Adapters\{LAB-LOWER0}`). */
   scope: z.string(),
   keyword: z.string(),
   requested: z.string(),

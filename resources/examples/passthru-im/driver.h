@@ -36,9 +36,8 @@
 #define PT_VENDOR_DESCRIPTION      "NDIS Lab pass-through intermediate adapter"
 #define PT_VENDOR_ID               0x00FFFFFF   /* no IEEE OUI: high byte = NIC index 0 */
 
-/* The virtual device instance of a lower adapter \DEVICE\X is \DEVICE\PASSTHRU_X:
-   one virtual miniport per lower adapter. */
-#define PT_DEVICE_PREFIX           L"\\DEVICE\\PASSTHRU_"
+/* One virtual miniport per lower adapter: its device instance name is the
+   first of UpperBindings in the protocol's key for that binding. */
 #define PT_MAX_DEVICE_NAME_CHARS   128
 
 /* One tag per kind of allocation, so a leak report names the culprit. */
@@ -160,7 +159,8 @@ typedef struct _PT_BINDING {
     UINT SelectedMediumIndex;         /* written by NdisOpenAdapterEx           */
     PT_LOWER_ADAPTER Lower;
 
-    /* The virtual device instance asked for with NdisIMInitializeDeviceInstanceEx. */
+    /* The virtual device instance asked for with NdisIMInitializeDeviceInstanceEx
+       (UpperBindings, read in the bind). */
     NDIS_STRING DeviceName;
     WCHAR DeviceNameBuffer[PT_MAX_DEVICE_NAME_CHARS];
 

@@ -22,39 +22,59 @@
 
 /* Never paged: these callbacks take the binding's spin lock (DISPATCH_LEVEL). */
 
-static const WCHAR PtDevicePrefix[] = PT_DEVICE_PREFIX;
-
 /* ---- Binding context ------------------------------------------------------- */
 
-/* The virtual device instance name for a lower adapter: \DEVICE\PASSTHRU_ + the
-   last component of the adapter's name, so each lower adapter gets its own
-   virtual miniport. */
+/* The virtual device instance over this lower adapter, as the installation
+   recorded it: UpperBindings in the protocol's key for this binding
+   (BindParameters->ProtocolSection). A REG_MULTI_SZ: an IM driver with one
+   virtual miniport per lower adapter uses the first name. The name is copied:
+   the parameter NDIS returned is freed when the key is closed. */
 static NDIS_STATUS
-PtBuildDeviceName(
+PtReadDeviceName(
     _Inout_ PPT_BINDING Binding,
-    _In_ PCNDIS_STRING AdapterName)
+    _In_ PCNDIS_STRING ProtocolSection)
 {
-    ULONG Chars = AdapterName->Length / sizeof(WCHAR);
-    ULONG Start = Chars;
-    ULONG PrefixChars = (ULONG)(sizeof(PtDevicePrefix) / sizeof(WCHAR)) - 1;
-    ULONG SuffixChars;
+    NDIS_STRING Keyword = NDIS_STRING_CONST("UpperBindings");
+    NDIS_HANDLE Config = NULL;
+    PNDIS_CONFIGURATION_PARAMETER Parameter = NULL;
+    NDIS_STATUS Status;
+    ULONG Chars = 0;
+    ULONG Max;
 
-    while (Start > 0 && AdapterName->Buffer[Start - 1] != L'\\') {
-        Start--;
-    }
-    SuffixChars = Chars - Start;
-    if (SuffixChars == 0 || PrefixChars + SuffixChars > PT_MAX_DEVICE_NAME_CHARS) {
-        PT_PRINT(DPFLTR_ERROR_LEVEL, "cannot derive a device name from %wZ\n", AdapterName);
-        return NDIS_STATUS_INVALID_LENGTH;
+    NdisOpenProtocolConfiguration(&Status, &Config, ProtocolSection);
+    if (Status != NDIS_STATUS_SUCCESS) {
+        PT_PRINT(DPFLTR_ERROR_LEVEL, "cannot open the binding's key %wZ: 0x%08x\n", ProtocolSection, Status);
+        return Status;
     }
 
-    NdisMoveMemory(Binding->DeviceNameBuffer, PtDevicePrefix, PrefixChars * sizeof(WCHAR));
-    NdisMoveMemory(&Binding->DeviceNameBuffer[PrefixChars], &AdapterName->Buffer[Start],
-                   SuffixChars * sizeof(WCHAR));
-    Binding->DeviceName.Buffer = Binding->DeviceNameBuffer;
-    Binding->DeviceName.Length = (USHORT)((PrefixChars + SuffixChars) * sizeof(WCHAR));
-    Binding->DeviceName.MaximumLength = (USHORT)sizeof(Binding->DeviceNameBuffer);
-    return NDIS_STATUS_SUCCESS;
+    NdisReadConfiguration(&Status, &Parameter, Config, &Keyword, NdisParameterMultiString);
+    if (Status == NDIS_STATUS_SUCCESS &&
+        (Parameter->ParameterType == NdisParameterMultiString ||
+         Parameter->ParameterType == NdisParameterString)) {
+        PNDIS_STRING Names = &Parameter->ParameterData.StringData;
+
+        /* The first name: up to the first NUL (a multi-string's separator). */
+        Max = Names->Length / sizeof(WCHAR);
+        while (Chars < Max && Names->Buffer[Chars] != L'\0') {
+            Chars++;
+        }
+        if (Chars == 0 || Chars > PT_MAX_DEVICE_NAME_CHARS) {
+            Status = NDIS_STATUS_INVALID_LENGTH;
+        } else {
+            NdisMoveMemory(Binding->DeviceNameBuffer, Names->Buffer, Chars * sizeof(WCHAR));
+            Binding->DeviceName.Buffer = Binding->DeviceNameBuffer;
+            Binding->DeviceName.Length = (USHORT)(Chars * sizeof(WCHAR));
+            Binding->DeviceName.MaximumLength = (USHORT)sizeof(Binding->DeviceNameBuffer);
+        }
+    } else if (Status == NDIS_STATUS_SUCCESS) {
+        Status = NDIS_STATUS_INVALID_DATA;     /* UpperBindings is not a string */
+    }
+    NdisCloseConfiguration(Config);
+
+    if (Status != NDIS_STATUS_SUCCESS) {
+        PT_PRINT(DPFLTR_ERROR_LEVEL, "no usable UpperBindings under %wZ: 0x%08x\n", ProtocolSection, Status);
+    }
+    return Status;
 }
 
 /* Keep what the virtual miniport reports about itself: it passes traffic
@@ -343,9 +363,10 @@ PtBindAdapterEx(
     NdisInitializeEvent(&Binding->StatusIdle);
     NdisSetEvent(&Binding->StatusIdle);
 
-    /* 2. What NDIS tells us about the lower adapter, and our device name. */
+    /* 2. What NDIS tells us about the lower adapter, and our device name from
+          the binding's registry key. */
     PtSaveBindParameters(Binding, BindParameters);
-    Status = PtBuildDeviceName(Binding, BindParameters->AdapterName);
+    Status = PtReadDeviceName(Binding, BindParameters->ProtocolSection);
     if (Status != NDIS_STATUS_SUCCESS) {
         PtFreeBinding(Binding);
         return Status;

@@ -308,4 +308,11 @@ NDIS_LAB_IMPORT(NdisQueryBindInstanceName)
 NDIS_STATUS NdisQueryBindInstanceName(_Out_ PNDIS_STRING pAdapterInstanceName,
     _In_ NDIS_HANDLE BindingContext);
 
+/* The protocol's registry key for one binding (BindParameters->ProtocolSection); read it with
+   NdisReadConfiguration and close it with NdisCloseConfiguration. */
+_IRQL_requires_(PASSIVE_LEVEL)
+NDIS_LAB_IMPORT(NdisOpenProtocolConfiguration)
+VOID NdisOpenProtocolConfiguration(_Out_ PNDIS_STATUS Status,
+    _Out_ PNDIS_HANDLE ConfigurationHandle, _In_ PCNDIS_STRING ProtocolSection);
+
 #endif /* _NDISLAB_NDIS_PROTOCOL_H_ */

@@ -145,7 +145,8 @@ const FUNCTIONS: Record<string, string> = {
   NdisReturnNetBufferLists: 'Returns received NET_BUFFER_LISTs the protocol kept, to the miniport that indicated them.',
   NdisCancelSendNetBufferLists: 'Cancels sends tagged with a cancel ID.',
   NdisReEnumerateProtocolBindings: 'Asks NDIS to offer the protocol its unbound adapters again.',
-  NdisQueryBindInstanceName: 'Gets the friendly name of the adapter a bind is for.',
+  NdisQueryBindInstanceName: 'Gets the friendly name of the adapter a bind is for, in a buffer the protocol frees with NdisFreeMemory.',
+  NdisOpenProtocolConfiguration: "Opens the protocol's registry key for one binding (BindParameters->ProtocolSection): UpperBindings and other per-binding values.",
   // safe integer helpers (ntintsafe.h)
   RtlULongAdd: 'Adds two ULONGs; STATUS_INTEGER_OVERFLOW instead of wrapping around.',
   RtlULongSub: 'Subtracts ULONGs; STATUS_INTEGER_OVERFLOW if the result would be negative.',

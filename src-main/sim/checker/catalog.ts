@@ -917,7 +917,7 @@ const RULES: CheckerRule[] = [
     area: 'intermediate',
     title: 'Virtual miniport initialization requested correctly',
     explanation:
-      'NdisIMInitializeDeviceInstanceEx needs the handle of an intermediate miniport registration and is normally called from ProtocolBindAdapterEx once the lower adapter is open. NDIS_STATUS_NOT_ACCEPTED (0x00010003) means the device was already initialized and is not a fresh start; a wrong handle stops the run, the other cases are warnings.',
+      'NdisIMInitializeDeviceInstanceEx needs an intermediate miniport handle and is normally called from ProtocolBindAdapterEx once the lower adapter is open. DriverInstance must be a device instance the installation defined (UpperBindings in the binding\'s key, NdisOpenProtocolConfiguration). NDIS_STATUS_NOT_ACCEPTED (0x00010003) is not a fresh start; a wrong handle or unknown instance stops the run, the rest are warnings.',
     detectedAt: 'call NdisIMInitializeDeviceInstanceEx, or use of its result',
     severity: 'stop',
     docs: [ddi('nf-ndis-ndisiminitializedeviceinstanceex'), net('initializing-virtual-miniports')],

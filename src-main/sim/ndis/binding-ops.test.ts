@@ -46,7 +46,7 @@ static NDIS_OID_REQUEST Oid;
 static ULONG OidBuffer;
 static NDIS_HANDLE WorkItem;
 static NDIS_HANDLE VirtualHandle;
-static NDIS_STRING DeviceName = NDIS_STRING_CONST("\\\\DEVICE\\\\{PASSTHRU-0}");
+static NDIS_STRING DeviceName = NDIS_STRING_CONST("\\\\DEVICE\\\\PASSTHRU_{LAB-LOWER0}");
 static UCHAR DeviceContext[16];
 ${v.globals ?? ''}
 

@@ -3,8 +3,10 @@ import { TICKS_PER_MILLISECOND } from '../kernel/clock';
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from '../kernel/irql';
 import { siteFields, type Session } from '../session/session';
 import { adapterOf, adapters, addAdapterChecks, haltAdapter, initializeAdapter, pauseAdapter, restartAdapter, writeHeader, type Adapter } from './adapter';
+import { openBindingConfiguration, type Registry } from './config';
 import { oidName } from './oid';
-import { driverState, hexStatus, type MiniportRegistration } from './driver';
+import { addDriverChecks, driverState, hexStatus, type MiniportRegistration } from './driver';
+import { allocateDriverBlock, describeSite } from './memory';
 import { args, defineImports } from './imports';
 import { buildLowerReceiveNbls, handBackFromSend, handDownForSend, heldLowerReceives, nblFrames, returnLowerReceives } from './nbl';
 import { protocolState, type ProtocolRegistration } from './protocol';
@@ -42,6 +44,8 @@ export interface BindOptions {
   startAfterMs: number;
   /** Operations NDIS completes later through the protocol's completion handlers. */
   pend: readonly PendedOperation[];
+  /** Values of the binding's registry key over the lab's defaults (UpperBindings, see bindingRegistry). */
+  registry?: Registry;
 }
 
 /** How long a pended open, close or OID request takes to complete. */
@@ -91,6 +95,12 @@ export interface Binding {
   lookahead: number;
   /** Frames the lower adapter received so far (numbered in each frame after the header, like the LabNIC wire). */
   nextSequence: number;
+  /** The protocol's key for this binding (NdisOpenProtocolConfiguration with ProtocolSection). */
+  registry: Registry;
+  /** NDIS_BIND_PARAMETERS.ProtocolSection: the key's name, `<protocol>\Parameters\Adapters\<adapter>`. */
+  section: string;
+  /** Scenario values given for the key (kept for a re-bind by NdisReEnumerateProtocolBindings). */
+  registryOverrides: Registry | undefined;
 }
 
 interface DeviceInstance {
@@ -121,6 +131,8 @@ interface BindingStateStore {
   higher: HigherBinding[];
   /** Device instances whose MiniportInitializeEx runs inside the driver's own NdisIMInitializeDeviceInstanceEx call now. */
   initializingInside: DeviceInstance[];
+  /** Name buffers NdisQueryBindInstanceName handed out (the driver frees them): address → lower adapter. */
+  instanceNames: Map<number, string>;
 }
 
 /** The built-in higher-level protocol's name (what it registers as, in events). */
@@ -138,6 +150,25 @@ addAdapterChecks({
   },
 });
 
+// The name buffers of NdisQueryBindInstanceName are the protocol's to free (SDV rule
+// NdisQueryBindInstanceName): one still allocated when the driver has unloaded is BIND-DE.
+addDriverChecks({
+  afterUnload(session) {
+    const names = store(session).instanceNames;
+    for (const allocation of session.pool.liveAllocations) {
+      const lower = names.get(allocation.address);
+      if (lower === undefined || allocation.api !== 'NdisQueryBindInstanceName') continue;
+      session.violation(
+        'BIND-DE',
+        `the driver unloaded without freeing the name buffer NdisQueryBindInstanceName returned for the bind to ${lower} (${allocation.size} bytes, allocated at ${describeSite(allocation.site)}): NDIS allocates the instance name's Buffer for the protocol, which frees it with NdisFreeMemory once it no longer needs the name`,
+        allocation.site ? { site: allocation.site } : {},
+      );
+      // Reported here: the driver's general leak check need not count it again.
+      session.pool.release(allocation.address);
+    }
+  },
+});
+
 // MiniportInitializeEx inside the driver's own NdisIMInitializeDeviceInstanceEx call: a wait or
 // lock that hangs there usually waits for something the bind does only after that call returns.
 addHangExplainer((session, what) => {
@@ -151,10 +182,38 @@ addHangExplainer((session, what) => {
 });
 
 function store(session: Session): BindingStateStore {
-  return session.state<BindingStateStore>('binding', () => ({ bindings: [], instances: [], higher: [], initializingInside: [] }));
+  return session.state<BindingStateStore>('binding', () => ({ bindings: [], instances: [], higher: [], initializingInside: [], instanceNames: new Map() }));
 }
 
 const LOWER_MAC = [0x02, 0x4c, 0x41, 0x42, 0x00, 0x01];
+
+/** The lower adapter's device name (NDIS_BIND_PARAMETERS.AdapterName): `\DEVICE\{LAB-LOWER0}`. */
+function adapterDeviceName(lower: string): string {
+  return `\\DEVICE\\{LAB-${lower.toUpperCase()}}`;
+}
+
+/**
+ * The binding's registry key as the lab's installer fills it: for an intermediate driver,
+ * UpperBindings (REG_MULTI_SZ) names the virtual device instance over this lower adapter,
+ * `\DEVICE\PASSTHRU_{LAB-LOWER0}` — the name NdisIMInitializeDeviceInstanceEx must be given.
+ * A scenario's `registry` values replace the defaults of the same (case-insensitive) name.
+ */
+function bindingRegistry(lower: string, overrides: Registry | undefined): Registry {
+  const registry: Registry = { UpperBindings: [`\\DEVICE\\PASSTHRU_{LAB-${lower.toUpperCase()}}`] };
+  for (const [name, value] of Object.entries(overrides ?? {})) {
+    for (const k of Object.keys(registry)) if (k.toLowerCase() === name.toLowerCase()) delete registry[k];
+    registry[name] = value;
+  }
+  return registry;
+}
+
+/** The device instance names UpperBindings defines in a binding's key (REG_SZ or REG_MULTI_SZ). */
+function upperBindings(registry: Registry): string[] {
+  const entry = Object.entries(registry).find(([k]) => k.toLowerCase() === 'upperbindings');
+  if (!entry) return [];
+  const value = entry[1];
+  return typeof value === 'string' ? [value] : typeof value === 'number' ? [] : [...value];
+}
 const TAG_BIND = 0x444e4942; // 'BIND'
 
 function transition(session: Session, binding: Binding, to: BindingState): void {
@@ -180,8 +239,8 @@ function bindParameters(session: Session, binding: Binding, index: number): { pa
   const params = session.pool.allocate(m.sizeOf('NDIS_BIND_PARAMETERS'), TAG_BIND, 'ProtocolBindAdapterEx', 'ndis');
   m.fill(params, m.sizeOf('NDIS_BIND_PARAMETERS'), 0);
   writeHeader(session, params, K.NDIS_OBJECT_TYPE_BIND_PARAMETERS, K.NDIS_BIND_PARAMETERS_REVISION_3, K.NDIS_SIZEOF_BIND_PARAMETERS_REVISION_3);
-  const section = ndisString(session, binding.protocol.name);
-  const name = ndisString(session, `\\DEVICE\\{LAB-${binding.lower.toUpperCase()}}`);
+  const section = ndisString(session, binding.section);
+  const name = ndisString(session, adapterDeviceName(binding.lower));
   const set = (f: Parameters<typeof m.setField<'NDIS_BIND_PARAMETERS'>>[2], v: number) => m.setField('NDIS_BIND_PARAMETERS', params, f, v);
   set('ProtocolSection', section);
   set('AdapterName', name);
@@ -273,6 +332,9 @@ export function bindProtocol(session: Session, lower: string, options: BindOptio
     packetFilter: 0,
     lookahead: 1500,
     nextSequence: 1,
+    registry: bindingRegistry(lower, options.registry),
+    section: `${protocol.name}\\Parameters\\Adapters\\{LAB-${lower.toUpperCase()}}`,
+    registryOverrides: options.registry,
   };
   s.bindings.push(binding);
   const { params, strings } = bindParameters(session, binding, s.bindings.length - 1);
@@ -843,6 +905,16 @@ defineImports([
       }
       const name = session.memory.unicodeString(driverInstance!);
       const s = store(session);
+      // The device instance must be one the installation defined: UpperBindings in the binding's
+      // key names it. NDIS would wait for any other name forever (no such device is ever added).
+      const defined = [...new Set(s.bindings.flatMap((b) => upperBindings(b.registry)))];
+      if (!defined.some((d) => d.toLowerCase() === name.toLowerCase())) {
+        session.violation(
+          'IM-INIT-CALL',
+          `NdisIMInitializeDeviceInstanceEx(DriverInstance ${JSON.stringify(name)}): no virtual device instance of that name is installed, so the PnP manager would never start it and the virtual miniport would never come up. The instance names are in UpperBindings of the binding's registry key — NdisOpenProtocolConfiguration(BindParameters->ProtocolSection), then NdisReadConfiguration("UpperBindings", NdisParameterMultiString) — here ${defined.length ? defined.map((d) => JSON.stringify(d)).join(', ') : 'none (no binding defines one)'}; the lab fails the call`,
+        );
+        return K.NDIS_STATUS_FAILURE;
+      }
       const existing = s.instances.find((i) => i.name === name && (i.state === 'pending' || i.state === 'starting' || i.state === 'initialized'));
       if (existing) {
         if (binding && existing.binding !== binding) binding.refusedInstance = name;
@@ -970,7 +1042,7 @@ defineImports([
       const failed = [...latest.values()].filter((b) => b.state === 'Unbound' && b.failed);
       session.emit({ kind: 'ndis.note', api: 'NdisReEnumerateProtocolBindings', text: failed.length ? `NDIS offers ${failed.map((b) => b.lower).join(', ')} to ${protocol.name} again` : `no adapter to offer ${protocol.name} again (every bind succeeded or was removed by NDIS)`, ...siteFields(session.site()) });
       for (const b of failed) {
-        const options: BindOptions = { start: b.start, startAfterMs: b.startAfterMs, pend: [...b.pend] };
+        const options: BindOptions = { start: b.start, startAfterMs: b.startAfterMs, pend: [...b.pend], ...(b.registryOverrides ? { registry: b.registryOverrides } : {}) };
         session.kernel.queueWorkItem({ label: `NDIS binds ${protocol.name} to ${b.lower} again`, run: () => bindProtocol(session, b.lower, options) });
       }
     },
@@ -983,6 +1055,8 @@ defineImports([
     impl(session, [handle, cancelId]) {
       const binding = usableBinding(session, handle!, 'NdisCancelSendNetBufferLists');
       if (!binding) return;
+      // below: a LabNIC miniport cancels what it holds (MiniportCancelSend).
+      if (below.cancelSend(session, binding, cancelId!)) return;
       // The miniport below gives back, with NDIS_STATUS_SEND_ABORTED, every send it still holds that carries this cancel ID.
       const m = session.memory;
       const info = m.offsetOf('NET_BUFFER_LIST', 'NetBufferListInfo') + 4 * K.NetBufferListCancelId; // NET_BUFFER_LIST_INFO(nbl, NetBufferListCancelId)
@@ -1019,6 +1093,57 @@ defineImports([
         return;
       }
       pending.status = status!;
+    },
+  },
+  {
+    name: 'NdisOpenProtocolConfiguration',
+    args: args('Status:ptr', 'ConfigurationHandle:ptr', 'ProtocolSection:ptr'),
+    result: 'void',
+    exactIrql: PASSIVE_LEVEL,
+    fault: { kind: 'custom', label: 'NDIS_STATUS_RESOURCES', apply: (session, [statusOut]) => session.memory.setU32(statusOut!, K.NDIS_STATUS_RESOURCES) },
+    impl(session, [statusOut, handleOut, section]) {
+      const m = session.memory;
+      if (handleOut) m.setU32(handleOut, 0);
+      if (!section) {
+        return session.labStop('BAD-HANDLE', 'NdisOpenProtocolConfiguration(…, ProtocolSection NULL): pass BindParameters->ProtocolSection, the name of the binding\'s key that NDIS gave ProtocolBindAdapterEx');
+      }
+      const name = m.unicodeString(section!);
+      // The key of the binding whose section this is (the newest, if the adapter was bound again).
+      const binding = [...store(session).bindings].reverse().find((b) => b.section.toLowerCase() === name.toLowerCase());
+      if (!binding) {
+        session.emit({ kind: 'ndis.note', api: 'NdisOpenProtocolConfiguration', text: `no key ${JSON.stringify(name)}: ProtocolSection names the binding's key, e.g. ${JSON.stringify(store(session).bindings[0]?.section ?? 'PassthruIm\\Parameters\\Adapters\\{LAB-LOWER0}')} — pass BindParameters->ProtocolSection unchanged (NDIS_STATUS_FAILURE)`, ...siteFields(session.site()) });
+        m.setU32(statusOut!, K.NDIS_STATUS_FAILURE);
+        return;
+      }
+      m.setU32(statusOut!, openBindingConfiguration(session, binding.registry, binding.section, handleOut!));
+    },
+  },
+  {
+    name: 'NdisQueryBindInstanceName',
+    args: args('pAdapterInstanceName:ptr', 'BindingContext:handle'),
+    result: 'status',
+    exactIrql: PASSIVE_LEVEL,
+    fault: { kind: 'return', value: K.NDIS_STATUS_RESOURCES, label: 'NDIS_STATUS_RESOURCES' },
+    impl(session, [out, bindContext]) {
+      const m = session.memory;
+      const binding = store(session).bindings.find((b) => b.bindContext === bindContext);
+      if (!binding) return session.labStop('BAD-HANDLE', `NdisQueryBindInstanceName(…, ${hex(bindContext!)}): not a BindContext NDIS passed to ProtocolBindAdapterEx`);
+      if (bindingInCallback(session, bindContext) !== binding) {
+        session.emit({ kind: 'ndis.note', api: 'NdisQueryBindInstanceName', text: `the bind to ${binding.lower} is over: its BindContext is valid only inside ProtocolBindAdapterEx (NDIS_STATUS_FAILURE)`, ...siteFields(session.site()) });
+        return K.NDIS_STATUS_FAILURE;
+      }
+      // The adapter's friendly name, in a buffer NDIS allocates for the protocol (freed with NdisFreeMemory).
+      const text = below.bindInfo(session, binding.lower) ? `LabNIC Gigabit Ethernet Adapter (${binding.lower})` : `NDIS Lab Ethernet Adapter (${binding.lower})`;
+      const bytes = text.length * 2;
+      const buffer = allocateDriverBlock(session, 'NdisQueryBindInstanceName', bytes + 2, TAG_BIND);
+      if (buffer === 0) return K.NDIS_STATUS_RESOURCES;
+      m.writeUtf16(buffer, text);
+      m.setU16(buffer + bytes, 0);
+      store(session).instanceNames.set(buffer, binding.lower);
+      m.setField('UNICODE_STRING', out!, 'Length', bytes);
+      m.setField('UNICODE_STRING', out!, 'MaximumLength', bytes + 2);
+      m.setField('UNICODE_STRING', out!, 'Buffer', buffer);
+      return K.NDIS_STATUS_SUCCESS;
     },
   },
 ]);

@@ -17,13 +17,17 @@ import { K } from './status';
  * filled, so a driver that keeps a pointer past the close reads garbage, as on Windows).
  */
 
-type Registry = Record<string, number | string>;
+/** Registry values: REG_DWORD (number), REG_SZ (string), REG_MULTI_SZ (array of strings). */
+export type Registry = Record<string, number | string | readonly string[]>;
 
 export interface ConfigKey {
   /** The handle the driver holds: the address of NDIS's block for the key. */
   handle: number;
-  scope: 'adapter' | 'driver';
+  /** 'binding': a protocol's per-binding key (NdisOpenProtocolConfiguration). */
+  scope: 'adapter' | 'driver' | 'binding';
   adapter?: Adapter;
+  /** The per-binding key's values and its name in events (scope 'binding'). */
+  binding?: { registry: Registry; label: string };
   /** '' for the key NdisOpenConfigurationEx opens, 'Sub' or 'Sub\\Sub2' for subkeys. */
   path: string;
   api: string;
@@ -67,10 +71,12 @@ function where(site: SourceSite | undefined): string {
 }
 
 function registryOf(session: Session, key: ConfigKey): Registry {
+  if (key.binding) return key.binding.registry;
   return key.scope === 'adapter' && key.adapter ? key.adapter.registry : configState(session).driverRegistry;
 }
 
 function scopeName(key: ConfigKey): string {
+  if (key.binding) return key.binding.label;
   return key.scope === 'adapter' && key.adapter ? key.adapter.name : 'driver';
 }
 
@@ -79,7 +85,7 @@ function fullName(key: ConfigKey, name: string): string {
 }
 
 /** Registry value names are case-insensitive. */
-function lookup(registry: Registry, name: string): { name: string; value: number | string } | undefined {
+function lookup(registry: Registry, name: string): { name: string; value: Registry[string] } | undefined {
   const lower = name.toLowerCase();
   for (const [k, v] of Object.entries(registry)) if (k.toLowerCase() === lower) return { name: k, value: v };
   return undefined;
@@ -107,14 +113,14 @@ function handOut(session: Session, key: ConfigKey, size: number, api: string): n
   return address;
 }
 
-function newKey(session: Session, scope: ConfigKey['scope'], adapter: Adapter | undefined, path: string, api: string): ConfigKey | undefined {
-  // NDIS's block for the key. A key of the driver handle is charged to the driver, so one left
-  // open at DriverEntry failure or unload shows up in those leak checks.
-  const owner = scope === 'driver' ? 'driver' : 'ndis';
+function newKey(session: Session, scope: ConfigKey['scope'], adapter: Adapter | undefined, path: string, api: string, binding?: ConfigKey['binding']): ConfigKey | undefined {
+  // NDIS's block for the key. A key of the driver handle (or a protocol's per-binding key) is
+  // charged to the driver, so one left open at DriverEntry failure or unload shows up in those leak checks.
+  const owner = scope === 'adapter' ? 'ndis' : 'driver';
   const site = session.site();
   const handle = session.pool.allocate(16, TAG_CONFIG, api, owner, siteOf(site));
   if (handle === 0) return undefined;
-  const key: ConfigKey = { handle, scope, path, api, open: true, storage: [], ...(adapter ? { adapter } : {}), ...(site ? { site } : {}) };
+  const key: ConfigKey = { handle, scope, path, api, open: true, storage: [], ...(adapter ? { adapter } : {}), ...(binding ? { binding } : {}), ...(site ? { site } : {}) };
   configState(session).keys.set(handle, key);
   session.emit({ kind: 'resource', op: 'alloc', resource: path === '' ? 'configuration handle' : `configuration subkey ${path}`, address: handle, ...siteFields(site) });
   return key;
@@ -128,7 +134,7 @@ function keyOf(session: Session, handle: number, api: string): ConfigKey | undef
     ? `was closed by NdisCloseConfiguration${where(key.closedAt)}`
     : handle === 0
       ? 'is NULL (did the driver ignore a failed NdisOpenConfigurationEx?)'
-      : 'was never returned by NdisOpenConfigurationEx or NdisOpenConfigurationKeyByName/ByIndex (did the driver ignore a failed open?)';
+      : 'was never returned by NdisOpenConfigurationEx, NdisOpenProtocolConfiguration or NdisOpenConfigurationKeyByName/ByIndex (did the driver ignore a failed open?)';
   session.violation('INIT-CONFIG', `${api}: configuration handle 0x${(handle >>> 0).toString(16)} ${why}`);
   return undefined;
 }
@@ -156,14 +162,15 @@ const TYPE_NAMES: Record<number, string> = {
   [K.NdisParameterBinary]: 'NdisParameterBinary',
 };
 
-function writeUnicode(session: Session, key: ConfigKey, target: number, text: string, api: string): boolean {
+/** `terminator` bytes of zeros follow the text (2: one NUL; 4: the double NUL that ends a REG_MULTI_SZ). */
+function writeUnicode(session: Session, key: ConfigKey, target: number, text: string, api: string, terminator = 2): boolean {
   const bytes = text.length * 2;
-  const buffer = handOut(session, key, bytes + 2, api);
+  const buffer = handOut(session, key, bytes + terminator, api);
   if (buffer === 0) return false;
   session.memory.writeUtf16(buffer, text);
-  session.memory.setU16(buffer + bytes, 0);
+  session.memory.fill(buffer + bytes, terminator, 0);
   session.memory.setField('UNICODE_STRING', target, 'Length', bytes);
-  session.memory.setField('UNICODE_STRING', target, 'MaximumLength', bytes + 2);
+  session.memory.setField('UNICODE_STRING', target, 'MaximumLength', bytes + terminator);
   session.memory.setField('UNICODE_STRING', target, 'Buffer', buffer);
   return true;
 }
@@ -218,7 +225,23 @@ function readConfiguration(session: Session, statusOut: number, valueOut: number
   }
   const value = entry ? entry.value : builtIn!;
   const wantsInteger = type === K.NdisParameterInteger || type === K.NdisParameterHexInteger;
-  if (typeof value === 'number') {
+  if (typeof value === 'object') {
+    // A REG_MULTI_SZ comes back as NdisParameterMultiString whatever string type was asked for:
+    // the strings one after another, each ended by a NUL (Length covers the strings and the NULs
+    // between them, so a single string reads like an NdisParameterString).
+    if (wantsInteger) {
+      report(false, JSON.stringify(value));
+      m.setU32(statusOut, K.NDIS_STATUS_FAILURE);
+      return;
+    }
+    m.setField('NDIS_CONFIGURATION_PARAMETER', parameter, 'ParameterType', K.NdisParameterMultiString);
+    const stringData = parameter + m.offsetOf('NDIS_CONFIGURATION_PARAMETER', 'ParameterData.StringData');
+    if (!writeUnicode(session, key, stringData, value.join('\0'), api, 4)) {
+      m.setU32(statusOut, K.NDIS_STATUS_RESOURCES);
+      return;
+    }
+    report(true, JSON.stringify(value));
+  } else if (typeof value === 'number') {
     // A REG_DWORD comes back as an integer whatever type was asked for: the driver must look at ParameterType.
     m.setField('NDIS_CONFIGURATION_PARAMETER', parameter, 'ParameterType', wantsInteger ? type : K.NdisParameterInteger);
     m.setField('NDIS_CONFIGURATION_PARAMETER', parameter, 'ParameterData.IntegerData', value >>> 0);
@@ -334,6 +357,18 @@ function openConfigurationEx(session: Session, object: number, handleOut: number
   return K.NDIS_STATUS_SUCCESS;
 }
 
+/**
+ * NdisOpenProtocolConfiguration: a handle to a protocol's per-binding key (`registry`, named
+ * `label` in events), read and closed like any other configuration handle; NDIS_STATUS_RESOURCES
+ * when NDIS's block cannot be allocated.
+ */
+export function openBindingConfiguration(session: Session, registry: Registry, label: string, handleOut: number): number {
+  const key = newKey(session, 'binding', undefined, '', 'NdisOpenProtocolConfiguration', { registry, label });
+  if (!key) return K.NDIS_STATUS_RESOURCES;
+  session.memory.setU32(handleOut, key.handle);
+  return K.NDIS_STATUS_SUCCESS;
+}
+
 function openSubkey(session: Session, statusOut: number, handle: number, api: string, pick: (key: ConfigKey, registry: Registry) => string | undefined, handleOut: number): ConfigKey | undefined {
   const m = session.memory;
   const parent = keyOf(session, handle, api);
@@ -346,7 +381,7 @@ function openSubkey(session: Session, statusOut: number, handle: number, api: st
     m.setU32(statusOut, K.NDIS_STATUS_FAILURE);
     return undefined;
   }
-  const key = newKey(session, parent.scope, parent.adapter, fullName(parent, name), api);
+  const key = newKey(session, parent.scope, parent.adapter, fullName(parent, name), api, parent.binding);
   if (!key) {
     m.setU32(statusOut, K.NDIS_STATUS_RESOURCES);
     return undefined;

@@ -30,7 +30,7 @@ static NDIS_HANDLE ProtocolHandle;
 static NDIS_HANDLE BindingHandle;
 static NDIS_HANDLE VirtualHandle;
 static LONG InsideInitCall;
-static NDIS_STRING DeviceName = NDIS_STRING_CONST("\\\\DEVICE\\\\{PASSTHRU-0}");
+static NDIS_STRING DeviceName = NDIS_STRING_CONST("\\\\DEVICE\\\\PASSTHRU_{LAB-LOWER0}");
 static UCHAR BindingContext[16];
 
 static NDIS_STATUS AskForVirtualMiniport(VOID)
@@ -181,7 +181,7 @@ describe('virtual miniports of an intermediate driver', () => {
     ]);
     // Once the virtual miniport initialized, NDIS binds the higher protocol (LABTCPIP) to it, which
     // restarts it; the de-initialization unbinds that protocol (pausing the miniport) before the halt.
-    expect(run.result.adapters).toEqual([{ name: '\\DEVICE\\{PASSTHRU-0}', state: 'Halted', history: ['Halted', 'Initializing', 'Paused', 'Restarting', 'Running', 'Pausing', 'Paused', 'Halted'] }]);
+    expect(run.result.adapters).toEqual([{ name: '\\DEVICE\\PASSTHRU_{LAB-LOWER0}', state: 'Halted', history: ['Halted', 'Initializing', 'Paused', 'Restarting', 'Running', 'Pausing', 'Paused', 'Halted'] }]);
     const higher = run.events.filter((e): e is Extract<SimEvent, { kind: 'binding.state' }> => e.kind === 'binding.state' && e.protocol === 'LABTCPIP').map((e) => e.to);
     expect(higher).toEqual(['Opening', 'Paused', 'Restarting', 'Running', 'Pausing', 'Paused', 'Closing', 'Unbound']);
   });
@@ -283,6 +283,46 @@ describe('virtual miniports of an intermediate driver', () => {
     expect(prints(run.events)).toContain('send complete 0xc023000c');
     const notes = run.events.filter((e): e is Extract<SimEvent, { kind: 'ndis.note' }> => e.kind === 'ndis.note' && e.api === 'NdisCancelSendNetBufferLists').map((e) => e.text);
     expect(notes).toEqual(['0 send(s) with cancel ID 0x00000076 still held by lower0: nothing to cancel', '1 send(s) with cancel ID 0x00000077 still held by lower0: they come back with NDIS_STATUS_SEND_ABORTED']);
+  });
+
+  it('NdisCancelSendNetBufferLists over a LabNIC below: NDIS calls its MiniportCancelSend with the cancel ID; the sends still queued in the miniport come back with NDIS_STATUS_SEND_ABORTED, those already on the ring complete', async () => {
+    // 300 sends at once: more than the LabNIC's transmit ring holds, so the rest wait in its queue.
+    const sendCall = `{
+        PNET_BUFFER_LIST head = NULL, tail = NULL;
+        ULONG i;
+        for (i = 0; i < 300; i++) {
+            PNET_BUFFER_LIST one = i == 0 ? nbl : NdisAllocateNetBufferAndNetBufferList(Pool, 0, 0, FrameMdl, 0, sizeof(Frame));
+            if (one == NULL) break;
+            NDIS_SET_NET_BUFFER_LIST_CANCEL_ID(one, (PVOID)0x77);
+            if (tail == NULL) head = one; else NET_BUFFER_LIST_NEXT_NBL(tail) = one;
+            tail = one;
+            Outstanding++;
+        }
+        NdisSendNetBufferLists(BindingHandle, head, NDIS_DEFAULT_PORT_NUMBER, NDIS_SEND_FLAGS_DISPATCH_LEVEL);
+        NdisCancelSendNetBufferLists(BindingHandle, (PVOID)0x77);
+    }`;
+    const source = imDriver({ afterOpen: '', beforeClose: 'NdisFreeTimerObject(SendTimer);' })
+      .replace('static NDIS_STATUS AskForVirtualMiniport', `static LONG Outstanding, Ok, Aborted;\n${SENDER.replace('SEND_CALL', sendCall)}\nstatic NDIS_STATUS AskForVirtualMiniport`)
+      .replace('DbgPrint("net event %d", e->NetPnPEvent.NetEvent);', 'DbgPrint("net event %d", e->NetPnPEvent.NetEvent); if (e->NetPnPEvent.NetEvent == NetEventRestart) ArmSend();')
+      .replace(
+        'static VOID PtSendComplete(NDIS_HANDLE b, PNET_BUFFER_LIST n, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(f); }',
+        `static VOID PtSendComplete(NDIS_HANDLE b, PNET_BUFFER_LIST n, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(f);
+    while (n != NULL) { PNET_BUFFER_LIST next = NET_BUFFER_LIST_NEXT_NBL(n);
+        if (NET_BUFFER_LIST_STATUS(n) == NDIS_STATUS_SUCCESS) Ok++; else if (NET_BUFFER_LIST_STATUS(n) == NDIS_STATUS_SEND_ABORTED) Aborted++;
+        NET_BUFFER_LIST_NEXT_NBL(n) = NULL; NdisFreeNetBufferList(n); n = next; Outstanding--; }
+    if (Outstanding == 0) { DbgPrint("sends back: %d ok, %d aborted", Ok, Aborted); NdisFreeMdl(FrameMdl); NdisFreeNetBufferListPool(Pool); } }`,
+      );
+    const run = await runDriverSource({ 'im.c': source }, { scenario: { steps: [{ step: 'load' }, { step: 'bind', start: 'never', below: 'labnic' }, { step: 'advance-time', ms: 50 }, { step: 'unbind' }, { step: 'unload' }] } });
+    expect(run.result.findings).toEqual([]);
+    const back = prints(run.events).find((t) => t.startsWith('sends back'));
+    const [, ok, aborted] = /sends back: (\d+) ok, (\d+) aborted/.exec(back ?? '') ?? [];
+    expect(Number(ok) + Number(aborted)).toBe(300);
+    expect(Number(aborted)).toBeGreaterThan(0);
+    expect(Number(ok)).toBeGreaterThan(0);
+    const notes = run.events.filter((e): e is Extract<SimEvent, { kind: 'ndis.note' }> => e.kind === 'ndis.note' && e.api === 'NdisCancelSendNetBufferLists').map((e) => e.text);
+    expect(notes).toEqual(['NDIS calls MiniportCancelSend of lower0 with cancel ID 0x00000077: the sends it still holds with that ID come back with NDIS_STATUS_SEND_ABORTED']);
+    // Only what never reached the wire was aborted: the wire carried exactly the sends that completed.
+    expect(run.events.filter((e) => e.kind === 'wire.frame' && e.adapter === 'lower0' && e.direction === 'tx').length).toBe(Number(ok));
   });
 
   it('frames arriving at the lower adapter reach ProtocolReceiveNetBufferLists at DISPATCH_LEVEL; NdisReturnNetBufferLists gives them back (and a pause with receives still held is BIND-STATE-IO)', async () => {

@@ -328,6 +328,9 @@ export function send(session: Session, binding: Binding, nbls: readonly number[]
       failed.push({ nbl, status: K.NDIS_STATUS_RESOURCES });
       continue;
     }
+    // The cancel ID travels with the send, so the miniport's MiniportCancelSend can match it.
+    const cancelInfo = session.memory.offsetOf('NET_BUFFER_LIST', 'NetBufferListInfo') + 4 * K.NetBufferListCancelId;
+    lower.memory.setU32(down.nbl + cancelInfo, session.memory.u32(nbl + cancelInfo));
     link.sentDown += frames.length;
     link.unnumbered += frames.length - down.numbered;
     link.sends.set(down.nbl, { nbl, binding });
@@ -339,6 +342,23 @@ export function send(session: Session, binding: Binding, nbls: readonly number[]
   const irql = session.irql;
   const flags = irql >= DISPATCH_LEVEL ? K.NDIS_SEND_FLAGS_DISPATCH_LEVEL : 0;
   lower.callDriver('MiniportSendNetBufferLists', adapter.registration.handlers.sendNetBufferLists, [adapter.context, chain[0]!, K.NDIS_DEFAULT_PORT_NUMBER, flags], irql, adapter.handle);
+  return true;
+}
+
+/**
+ * NdisCancelSendNetBufferLists on a binding over a LabNIC adapter: NDIS calls the miniport's
+ * MiniportCancelSend with the cancel ID; the sends it still holds with that ID come back through
+ * NdisMSendNetBufferListsComplete (NDIS_STATUS_SEND_ABORTED) and on to the protocol. False when
+ * the adapter below is not a LabNIC one.
+ */
+export function cancelSend(session: Session, binding: Binding, cancelId: number): boolean {
+  const link = lowerState(session).links.get(binding.lower);
+  if (!link) return false;
+  const lower = lowerState(session).session!;
+  const adapter = link.adapter;
+  const handler = adapter.registration.handlers.cancelSend;
+  session.emit({ kind: 'ndis.note', api: 'NdisCancelSendNetBufferLists', text: `NDIS calls MiniportCancelSend of ${link.name} with cancel ID 0x${(cancelId >>> 0).toString(16).padStart(8, '0')}: the sends it still holds with that ID come back with NDIS_STATUS_SEND_ABORTED`, ...siteFields(session.site()) });
+  if (adapter.state !== 'Halted' && handler !== 0) lower.callDriver('MiniportCancelSend', handler, [adapter.context, cancelId], session.irql, adapter.handle);
   return true;
 }
 

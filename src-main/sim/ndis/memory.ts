@@ -17,8 +17,11 @@ import { K } from './status';
  * 0xC1/0x24 (bytes after the end of the block overwritten: detected when the block is freed).
  */
 
-/** The allocators whose blocks the free routines of this family accept (NDIS frees with ExFreePool). */
-const MEMORY_APIS = new Set(['NdisAllocateMemoryWithTagPriority', 'NdisAllocateMemoryWithTag', 'ExAllocatePool2', 'ExAllocatePoolWithTag']);
+/**
+ * The allocators whose blocks the free routines of this family accept (NDIS frees with ExFreePool),
+ * and NdisQueryBindInstanceName, whose name buffer NDIS allocates for the protocol to free with NdisFreeMemory.
+ */
+const MEMORY_APIS = new Set(['NdisAllocateMemoryWithTagPriority', 'NdisAllocateMemoryWithTag', 'ExAllocatePool2', 'ExAllocatePoolWithTag', 'NdisQueryBindInstanceName']);
 
 /** The value the pool writes into the guard bytes after every block (memory/pool.ts). */
 const GUARD_FILL = 0xfd;

@@ -38,7 +38,9 @@ describe('the reference pass-through intermediate driver', () => {
   });
 
   it('runs every built-in IM scenario clean', () => {
-    for (const name of ['im-start-inside', 'im-start-later', 'im-start-never', 'im-unbind-before-start', 'im-pended', 'im-two-adapters']) {
+    const im = Object.keys(BUILT_IN_SCENARIOS).filter((n) => n.startsWith('im-'));
+    expect(im).toEqual(['im-start-inside', 'im-start-later', 'im-start-never', 'im-unbind-before-start', 'im-pended', 'im-two-adapters', 'im-over-labnic']);
+    for (const name of im) {
       const r = run(BUILT_IN_SCENARIOS[name]!);
       expect({ name, result: r.result.result, findings: r.result.findings, failed: r.result.expectations.filter((e) => !e.ok) }).toEqual({ name, result: 'clean', findings: [], failed: [] });
     }

@@ -151,7 +151,7 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
           // The miniport below comes up first: NDIS binds only to an adapter that initialized.
           if ((step.below ?? DEFAULT_BELOW) === 'labnic') bringUpLower(session, step.lower);
           else useModelBelow(session, step.lower);
-          bindProtocol(session, step.lower, { start: step.start, startAfterMs: step.startAfterMs, pend: step.pend });
+          bindProtocol(session, step.lower, { start: step.start, startAfterMs: step.startAfterMs, pend: step.pend, ...(step.registry ? { registry: step.registry } : {}) });
           break;
         case 'unbind':
           unbindProtocol(session, step.lower);

@@ -17,6 +17,11 @@ import {
 } from './c-intel';
 
 const lookup = new HeaderLookup(HEADER_INDEX);
+/**
+ * The simulator implements every function the lab headers declare (no symbol of the generated
+ * index is marked notSimulated); this copy marks one, to show how the editor flags such a function.
+ */
+const lookupWithGap = new HeaderLookup({ ...HEADER_INDEX, symbols: HEADER_INDEX.symbols.map((s) => (s.name === 'NdisQueryBindInstanceName' ? { ...s, notSimulated: [s.name] } : s)) });
 
 /** The text without the `|` marker, and the marker's offset. */
 function at(source: string): [string, number] {
@@ -113,7 +118,10 @@ describe('what the editor offers', () => {
     expect(item).toMatchObject({ kind: 'function', insertText: 'NdisMRegisterMiniportDriver($0)', snippet: true, triggerSignature: true });
     expect(item.labelDescription).toMatch(/^Registers the miniport's entry points/);
     expect(item.detail).toBe('function · ndis/miniport.h');
-    expect(list.entries.find((e) => e.label === 'NdisQueryBindInstanceName')?.labelDescription).toMatch(/^not simulated yet · /);
+    expect(HEADER_INDEX.symbols.filter((s) => s.notSimulated).map((s) => s.name)).toEqual([]);
+    expect(list.entries.find((e) => e.label === 'NdisQueryBindInstanceName')?.labelDescription).toMatch(/^Gets the friendly name/);
+    const withGap = completionsAt('void f(void) { NdisQueryBind', 28, lookupWithGap)!;
+    expect(withGap.entries.find((e) => e.label === 'NdisQueryBindInstanceName')?.labelDescription).toMatch(/^not simulated yet · /);
     for (const name of ['NDIS_STATUS_SUCCESS', 'OID_GEN_MAXIMUM_FRAME_SIZE', 'NDIS_OBJECT_TYPE_DEFAULT', 'MINIPORT_INITIALIZE', 'DRIVER_INITIALIZE', 'NdisMedium802_3', 'NDIS_OID_REQUEST']) {
       expect(list.entries.some((e) => e.label === name), name).toBe(true);
     }
@@ -149,7 +157,8 @@ describe('what the editor offers', () => {
     expect(hover.parts[0]).toContain('_In_opt_ NDIS_HANDLE MiniportDriverContext');
     expect(hover.parts.join('\n')).toContain('IRQL: PASSIVE_LEVEL');
     expect(hover.parts.join('\n')).toContain('(https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/ndis/nf-ndis-ndismregisterminiportdriver)');
-    const notSimulated = hoverAt('NdisQueryBindInstanceName(', 3, lookup)!;
+    expect(hoverAt('NdisQueryBindInstanceName(', 3, lookup)!.parts.join('\n')).not.toContain('Not simulated yet');
+    const notSimulated = hoverAt('NdisQueryBindInstanceName(', 3, lookupWithGap)!;
     expect(notSimulated.parts.join('\n')).toContain('Not simulated yet');
     const constant = hoverAt('return NDIS_STATUS_FAILURE;', 12, lookup)!;
     expect(constant.parts.join('\n')).toContain('value 0xC0000001');
