@@ -34,12 +34,15 @@ describe('build service (clang in a worker thread)', () => {
     const files = readExample('wdk-sample-miniport');
     const edited = { ...files, 'adapter.c': `${files['adapter.c']}\n/* ${Date.now()} */\n` };
     const probe = watchEventLoop();
+    const started = performance.now();
     const built = await service.build(edited);
+    const elapsed = performance.now() - started;
     const worstGap = probe.stop();
     expect(built.ok).toBe(true);
     expect(built.timings.compiledFiles).toBe(1);
-    // The build takes far longer than this; the thread never waited on it.
-    expect(worstGap).toBeLessThan(100);
+    // Compiled on this thread, the loop would stall for (nearly) the whole build; in the worker it
+    // only stalls as long as a busy machine's scheduler makes it (not a timing target: bench has those).
+    expect(worstGap).toBeLessThan(Math.max(100, elapsed / 2));
   });
 
   it('stops a build that overruns its time, says so, and builds again afterwards', async () => {
