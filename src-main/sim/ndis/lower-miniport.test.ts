@@ -41,7 +41,7 @@ function build(files: Record<string, string>): Build {
   return out;
 }
 
-function run(scenario: ScenarioInput, options: { build?: Build; lower?: Build; traceLower?: boolean } = {}) {
+function run(scenario: ScenarioInput, options: { build?: Build; lower?: Build; traceLower?: boolean; faults?: string[] } = {}) {
   const events: SimEvent[] = [];
   const out = runDriver({
     build: options.build ?? passthru,
@@ -49,6 +49,7 @@ function run(scenario: ScenarioInput, options: { build?: Build; lower?: Build; t
     driverName: 'passthru-im',
     scenario,
     ...(options.traceLower ? { traceLower: true } : {}),
+    ...(options.faults ? { faults: options.faults } : {}),
     onEvent: (e) => events.push(e),
   });
   return { ...out, events };
@@ -75,6 +76,24 @@ function callbacks(events: SimEvent[]): Array<[string, string]> {
 }
 
 describe('passthru-im over the reference LabNIC miniport', () => {
+  it('NDIS calls ProtocolBindAdapterEx after all underlying miniport drivers have initialized; higher protocols bind to the virtual miniport after its MiniportInitializeEx succeeded', () => {
+    const r = run(IM_START_INSIDE);
+    expectClean(r);
+    const at = (test: (e: SimEvent) => boolean): number => r.events.findIndex(test);
+    const lowerInitialized = at((e) => e.kind === 'adapter.state' && e.driver === 'lower' && e.adapter === 'lower0' && e.from === 'Initializing' && e.to === 'Paused');
+    const bind = at((e) => e.kind === 'driver.callback' && e.driver === undefined && e.handler === 'ProtocolBindAdapterEx' && e.phase === 'enter');
+    const virtualInitialized = at((e) => e.kind === 'adapter.state' && e.driver === undefined && e.adapter === VIRTUAL && e.from === 'Initializing' && e.to === 'Paused');
+    const higherBinds = at((e) => e.kind === 'binding.state' && e.protocol === 'LABTCPIP' && e.to === 'Opening');
+    expect(lowerInitialized).toBeGreaterThan(-1);
+    expect(bind).toBeGreaterThan(lowerInitialized);
+    expect(virtualInitialized).toBeGreaterThan(bind);
+    expect(higherBinds).toBeGreaterThan(virtualInitialized);
+    // A virtual miniport whose MiniportInitializeEx fails gets no protocol bound above it.
+    const failed = run(IM_START_INSIDE, { faults: ['NdisMSetMiniportAttributes@1'] });
+    expect(failed.events.some((e) => e.kind === 'adapter.state' && e.adapter === VIRTUAL && e.from === 'Initializing' && e.to === 'Halted')).toBe(true);
+    expect(failed.events.some((e) => e.kind === 'binding.state' && e.protocol === 'LABTCPIP')).toBe(false);
+  });
+
   it('runs im-over-labnic clean: 80 frames each way, counted on the LabNIC wire and at the protocol', () => {
     const r = run(IM_OVER_LABNIC);
     expectClean(r);
