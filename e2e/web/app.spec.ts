@@ -1,19 +1,7 @@
 import path from 'node:path';
-import type { ConsoleMessage, Page } from '@playwright/test';
+import { artifacts, watchForErrors } from '../support/page';
 import { expect, test } from '../support/web-host';
 import pkg from '../../package.json' with { type: 'json' };
-
-const artifacts = path.resolve(import.meta.dirname, '../artifacts');
-
-/** Collects what the page reports as broken: script errors and console errors (CSP violations among them). */
-function watchForErrors(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message: ConsoleMessage) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-  });
-  return problems;
-}
 
 test.describe('the lab in a browser (web host)', () => {
   test('shows the three regions and the engine version from a command round trip', async ({ page, webHost }, testInfo) => {

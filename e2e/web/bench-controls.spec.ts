@@ -1,25 +1,15 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import type { ConsoleMessage, Download, Page, TestInfo } from '@playwright/test';
+import type { Download } from '@playwright/test';
 import { readSessionLog } from '../../src-shared/session/log-reader';
+import { screenshots, watchForErrors } from '../support/page';
 import { expect, test } from '../support/web-host';
 
-const artifacts = path.resolve(import.meta.dirname, '../artifacts');
-
-async function snapshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const file = path.join(artifacts, `web-bench-${name}.png`);
-  await page.screenshot({ path: file });
-  await testInfo.attach(name, { path: file, contentType: 'image/png' });
-}
+const snapshot = screenshots('web-bench');
 
 test.describe('the bench: PnP, frames and time', () => {
   test('an intermediate driver: start later, a pended open, frames below the binding, then the LabNIC below surprise-removed at a chosen time', async ({ page, webHost }, testInfo) => {
     test.setTimeout(240_000);
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message: ConsoleMessage) => {
-      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-    });
+    const problems = watchForErrors(page);
     await page.setViewportSize({ width: 1600, height: 1000 });
     await page.goto(webHost.url);
     await expect(page.getByTestId('toolchain-status')).toHaveText('compiler: ready', { timeout: 90_000 });

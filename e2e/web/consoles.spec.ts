@@ -1,28 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ConsoleMessage, Locator, Page, TestInfo } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
+import { screenshots, watchForErrors } from '../support/page';
 import { expect, test } from '../support/web-host';
 
-const artifacts = path.resolve(import.meta.dirname, '../artifacts');
 const examples = path.resolve(import.meta.dirname, '../../resources/examples');
 const LIFE = 'Halted → Initializing → Paused → Restarting → Running → Pausing → Paused → Halted';
 /** The timeline's label column (timeline-layout.ts LABEL_WIDTH). */
 const LABEL_WIDTH = 132;
 
-async function snapshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const file = path.join(artifacts, `web-consoles-${name}.png`);
-  await page.screenshot({ path: file });
-  await testInfo.attach(name, { path: file, contentType: 'image/png' });
-}
-
-function watchForErrors(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message: ConsoleMessage) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-  });
-  return problems;
-}
+const snapshot = screenshots('web-consoles');
 
 async function openExample(page: Page, webHost: { url: string }, name: string): Promise<void> {
   await page.setViewportSize({ width: 1600, height: 1000 });

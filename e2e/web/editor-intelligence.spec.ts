@@ -1,8 +1,6 @@
-import path from 'node:path';
-import type { ConsoleMessage, Locator, Page, TestInfo } from '@playwright/test';
+import type { Locator } from '@playwright/test';
+import { screenshots, watchForErrors } from '../support/page';
 import { expect, test } from '../support/web-host';
-
-const artifacts = path.resolve(import.meta.dirname, '../artifacts');
 
 const DRIVER = [
   '#define NDIS_MINIPORT_DRIVER 1',
@@ -17,11 +15,7 @@ const DRIVER = [
   '    return ',
 ].join('\n');
 
-async function snapshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const file = path.join(artifacts, `web-editor-${name}.png`);
-  await page.screenshot({ path: file });
-  await testInfo.attach(name, { path: file, contentType: 'image/png' });
-}
+const snapshot = screenshots('web-editor');
 
 /** The middle of the first occurrence of `text` on the editor's screen (tokens of one colour share a span). */
 async function pointAt(editor: Locator, text: string): Promise<{ x: number; y: number }> {
@@ -44,11 +38,7 @@ async function pointAt(editor: Locator, text: string): Promise<{ x: number; y: n
 
 test.describe('the C editor knows the lab headers', () => {
   test('completes, describes, helps with arguments and opens headers read-only', async ({ page, webHost }, testInfo) => {
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message: ConsoleMessage) => {
-      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-    });
+    const problems = watchForErrors(page);
     await page.goto(webHost.url);
     const editor = page.getByTestId('editor');
     await expect(editor.locator('.monaco-editor')).toBeVisible();

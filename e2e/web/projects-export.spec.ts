@@ -1,36 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ConsoleMessage, Download, Page, TestInfo } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import type { RunResultData } from '../../src-shared/contract';
 import { readSessionLog } from '../../src-shared/session/log-reader';
 import { replayRuns } from '../../src-shared/session/replay';
 import { readPcap } from '../../src-main/engine/session/pcap';
+import { artifacts, exportFile, screenshots, watchForErrors } from '../support/page';
 import { expect, test } from '../support/web-host';
 
-const artifacts = path.resolve(import.meta.dirname, '../artifacts');
-
-async function snapshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const file = path.join(artifacts, `web-projects-${name}.png`);
-  await page.screenshot({ path: file });
-  await testInfo.attach(name, { path: file, contentType: 'image/png' });
-}
-
-function watchForErrors(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message: ConsoleMessage) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-  });
-  return problems;
-}
-
-/** Clicks an export button and keeps the file the browser downloads. */
-async function exportFile(page: Page, format: 'ndjson' | 'pcap' | 'html', testInfo: TestInfo): Promise<{ file: string; name: string }> {
-  const [download]: [Download, void] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByTestId(`export-${format}`).click()]);
-  const file = testInfo.outputPath(download.suggestedFilename());
-  await download.saveAs(file);
-  return { file, name: download.suggestedFilename() };
-}
+const snapshot = screenshots('web-projects');
 
 async function newProject(page: Page, name: string, template: string): Promise<void> {
   await page.getByTestId('project-new').click();
