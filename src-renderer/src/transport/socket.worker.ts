@@ -31,9 +31,16 @@ scope.onmessage = (event: MessageEvent<ToSocketWorker>) => {
         post({ t: 'open' });
       });
       socket.addEventListener('message', (e: MessageEvent<unknown>) => {
-        const { frames, transfer } = readFrame(typeof e.data === 'string' ? e.data : String(e.data));
-        // The buffers go with the last frame (the events frame): each frame is a message of its own.
-        frames.forEach((frame, i) => post({ t: 'frame', frame }, i === frames.length - 1 ? transfer : []));
+        const text = typeof e.data === 'string' ? e.data : String(e.data);
+        try {
+          const { frames, transfer } = readFrame(text);
+          // The buffers go with the last frame (the events frame): each frame is a message of its own.
+          frames.forEach((frame, i) => post({ t: 'frame', frame }, i === frames.length - 1 ? transfer : []));
+        } catch (error) {
+          // Never expected (readFrame validates before it describes), but a frame it cannot read is reported, not fatal.
+          const message = `the socket worker could not read a frame from the engine (${text.length} characters, starting ${JSON.stringify(text.slice(0, 80))}): ${error instanceof Error ? error.message : String(error)}`;
+          post({ t: 'frame', frame: { t: 'error', error: { code: 'E_INTERNAL', message } } });
+        }
       });
       socket.addEventListener('close', (e) => finish(`socket closed (${e.code}${e.reason ? `: ${e.reason}` : ''})`));
       socket.addEventListener('error', () => finish('socket error'));
