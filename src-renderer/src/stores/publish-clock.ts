@@ -3,9 +3,10 @@
  * bar, the hardware panel): their stores publish on the same animation frame, so a burst of events
  * costs the window one render per tick, not one per store. Ticks are at least MIN_INTERVAL_MS apart
  * (a log scrolling at 25 frames a second reads as smoothly as at 60), and further apart when a
- * tick's frame costs more: each tick's render may take at most RENDER_SHARE of the main thread's
- * time, measured (on a busy machine the render takes longer in wall time, and the ticks slow down
- * with it). Between ticks the frames belong to input and everything else, and a key press, click
+ * tick's frame costs more: each tick's render may take at most RENDER_SHARE of the time, measured
+ * on the main thread (handlers, Vue, style, layout, paint) and to the next animation frame (the
+ * compositor's raster and display of the frame hold the next one back); on a busy machine the
+ * render takes longer in wall time, and the ticks slow down with it. Between ticks the frames belong to input and everything else, and a key press, click
  * or wheel turn holds the next tick back for INPUT_QUIET_MS, so the frame that shows the input's
  * effect does not also carry the stream's (never longer than MAX_INTERVAL_MS since the last tick).
  */
@@ -20,7 +21,10 @@ export const RENDER_SHARE = 0.2;
 /** How long an input holds the next tick back, ms. */
 export const INPUT_QUIET_MS = 50;
 
-/** The time to the next tick after one whose frame took `costMs` (rAF callbacks, Vue, style, layout, paint). */
+/** An animation frame at 60 Hz, ms: what the gap to the next frame takes when nothing holds it back. */
+const FRAME_MS = 1000 / 60;
+
+/** The time to the next tick after one whose frame took `costMs` (rAF callbacks, Vue, style, layout, paint, display). */
 export function nextInterval(costMs: number): number {
   return Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, costMs / RENDER_SHARE));
 }
@@ -84,8 +88,9 @@ export function publishOnTick(publish: () => void): void {
       const callbacks = [...due];
       due.clear();
       for (const callback of callbacks) callback();
-      afterFrame(() => {
-        notBefore = began + nextInterval(performance.now() - began);
+      let mainThread = 0;
+      const done = (cost: number): void => {
+        notBefore = began + nextInterval(cost);
         scheduled = false;
         // Asked for again while this tick rendered: the next tick, at the pace this one set.
         if (due.size > 0) {
@@ -93,7 +98,12 @@ export function publishOnTick(publish: () => void): void {
           due.clear();
           for (const callback of again) publishOnTick(callback);
         }
+      };
+      afterFrame(() => {
+        mainThread = performance.now() - began;
+        if (typeof requestAnimationFrame !== 'function') done(mainThread);
       });
+      if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => done(Math.max(mainThread, performance.now() - began - FRAME_MS)));
     });
   const wait = holdBack(performance.now());
   if (wait > 0) setTimeout(go, wait);
