@@ -268,9 +268,10 @@ export const uiSuite: BenchSuite = {
         await page.getByTestId('console-filter').fill('');
         const began = performance.now();
         await page.getByTestId('console-filter').fill(query);
-        const count = page.getByTestId('console-match-count');
+        // The count of this query's search (the one shown until the window publishes is the previous query's).
+        const count = page.locator(`[data-testid="console-match-count"][data-query="${query.replace(/["\\]/g, '\\$&')}"]`);
         const done = /^\d[\d,]* match(es)?$/;
-        while (!done.test(((await count.textContent()) ?? '').trim())) {
+        while (!done.test(((await count.count()) ? ((await count.textContent()) ?? '') : '').trim())) {
           if (performance.now() - began > 120_000) throw new Error(`the search for ${query} did not finish`);
           await page.waitForTimeout(5);
         }

@@ -12,4 +12,10 @@ export interface FrameTransport {
   /** Fires once when the transport is gone, with a human-readable reason. */
   onClose(listener: (reason: string) => void): Disposable;
   close(): void;
+  /**
+   * Set by a transport whose events frames were already validated against the contract (LabEvent,
+   * one by one, invalid ones reported as error frames) before they reached it, as the renderer's
+   * socket worker does: the client then checks their order but does not validate them again.
+   */
+  readonly checksEvents?: boolean;
 }

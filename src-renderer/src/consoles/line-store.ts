@@ -8,6 +8,8 @@
  * chunk goes, whole; `first` is then the id of the oldest line still kept.
  */
 
+import type { LineBlock } from './line-block';
+
 export interface LineMeta {
   /** Category bits (describe.ts Category): which consoles show the line. */
   category: number;
@@ -41,6 +43,36 @@ export const DEFAULT_MAX_CHUNKS = 256;
 const decoder = new TextDecoder();
 const NEWLINE = 0x0a;
 
+/**
+ * Writes `text` as UTF-8 and a newline into `bytes` at `pos` (room for text.length × 3 + 1 bytes
+ * is the caller's); returns the position after the newline. Encoded here: a native call per line
+ * costs more than the loop. A lone surrogate becomes U+FFFD, as TextEncoder would write it.
+ */
+export function writeUtf8Line(bytes: Uint8Array, pos: number, text: string): number {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes[pos++] = c;
+    else if (c < 0x800) {
+      bytes[pos++] = 0xc0 | (c >> 6);
+      bytes[pos++] = 0x80 | (c & 0x3f);
+    } else if (c >= 0xd800 && c < 0xdc00 && i + 1 < n && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      const code = 0x10000 + ((c - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
+      bytes[pos++] = 0xf0 | (code >> 18);
+      bytes[pos++] = 0x80 | ((code >> 12) & 0x3f);
+      bytes[pos++] = 0x80 | ((code >> 6) & 0x3f);
+      bytes[pos++] = 0x80 | (code & 0x3f);
+    } else {
+      const unit = c >= 0xd800 && c < 0xe000 ? 0xfffd : c;
+      bytes[pos++] = 0xe0 | (unit >> 12);
+      bytes[pos++] = 0x80 | ((unit >> 6) & 0x3f);
+      bytes[pos++] = 0x80 | (unit & 0x3f);
+    }
+  }
+  bytes[pos++] = NEWLINE;
+  return pos;
+}
+
 class Chunk {
   count = 0;
   used = 0;
@@ -69,40 +101,28 @@ class Chunk {
     this.line = new Int32Array(size);
   }
 
-  /** Appends a line's text as UTF-8 and a newline (encoded here: a native call per line costs more than the loop). */
+  /** Appends a line's text as UTF-8 and a newline. */
   write(text: string): void {
-    const n = text.length;
     // UTF-8 takes at most 3 bytes per UTF-16 unit, so this much room is always enough.
-    if (this.used + n * 3 + 1 > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.used + n * 3 + 1));
+    this.reserve(text.length * 3 + 1);
+    this.used = writeUtf8Line(this.bytes, this.used, text);
+    this.ends[this.count] = this.used;
+  }
+
+  /** Appends a line already encoded (its UTF-8 bytes and newline, `bytes[start..end)`). */
+  writeEncoded(bytes: Uint8Array, start: number, end: number): void {
+    this.reserve(end - start);
+    this.bytes.set(bytes.subarray(start, end), this.used);
+    this.used += end - start;
+    this.ends[this.count] = this.used;
+  }
+
+  private reserve(n: number): void {
+    if (this.used + n > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.used + n));
       grown.set(this.bytes.subarray(0, this.used));
       this.bytes = grown;
     }
-    const bytes = this.bytes;
-    let pos = this.used;
-    for (let i = 0; i < n; i++) {
-      const c = text.charCodeAt(i);
-      if (c < 0x80) bytes[pos++] = c;
-      else if (c < 0x800) {
-        bytes[pos++] = 0xc0 | (c >> 6);
-        bytes[pos++] = 0x80 | (c & 0x3f);
-      } else if (c >= 0xd800 && c < 0xdc00 && i + 1 < n && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-        const code = 0x10000 + ((c - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
-        bytes[pos++] = 0xf0 | (code >> 18);
-        bytes[pos++] = 0x80 | ((code >> 12) & 0x3f);
-        bytes[pos++] = 0x80 | ((code >> 6) & 0x3f);
-        bytes[pos++] = 0x80 | (code & 0x3f);
-      } else {
-        // A lone surrogate becomes U+FFFD, as TextEncoder would write it.
-        const unit = c >= 0xd800 && c < 0xe000 ? 0xfffd : c;
-        bytes[pos++] = 0xe0 | (unit >> 12);
-        bytes[pos++] = 0x80 | ((unit >> 6) & 0x3f);
-        bytes[pos++] = 0x80 | (unit & 0x3f);
-      }
-    }
-    bytes[pos++] = NEWLINE;
-    this.used = pos;
-    this.ends[this.count] = pos;
   }
 
   /** A full chunk gives back the room its byte buffer grew into. */
@@ -273,6 +293,41 @@ export class LineStore {
     this.nextId++;
     for (const view of this.views.values()) if (view.mask & meta.category) view.ids.push(id);
     return id;
+  }
+
+  /**
+   * Adds lines `from` … `to` (exclusive) of a block made elsewhere (consoles/line-block.ts), as
+   * `append` would add them one by one, with their run and the run position of the first (the
+   * others follow on); returns the first one's id.
+   */
+  appendBlock(block: LineBlock, from: number, to: number, run: number, index: number): number {
+    const first = this.nextId;
+    const fileIds = block.files.map((file) => this.fileId(file));
+    for (let k = from; k < to; k++) {
+      const id = this.nextId;
+      let chunk = this.chunks[this.chunks.length - 1];
+      if (!chunk || chunk.count === this.chunkLines) {
+        chunk?.seal();
+        if (this.chunks.length === this.maxChunks) this.dropOldest();
+        chunk = new Chunk(id, this.chunkLines);
+        this.chunks.push(chunk);
+      }
+      const i = chunk.count;
+      chunk.writeEncoded(block.bytes, k === 0 ? 0 : block.ends[k - 1]!, block.ends[k]!);
+      const category = block.category[k]!;
+      chunk.category[i] = category;
+      chunk.kind[i] = block.kind[k]!;
+      chunk.t[i] = block.t[k]!;
+      chunk.run[i] = run;
+      chunk.index[i] = index + (k - from);
+      const file = block.file[k]!;
+      chunk.file[i] = file === 0 ? 0 : fileIds[file - 1]!;
+      chunk.line[i] = block.line[k]!;
+      chunk.count++;
+      this.nextId++;
+      for (const view of this.views.values()) if (view.mask & category) view.ids.push(id);
+    }
+    return first;
   }
 
   has(id: number): boolean {

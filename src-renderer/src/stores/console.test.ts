@@ -1,7 +1,7 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { LabEvent, SimEvent } from '../../../src-shared/contract';
-import { useConsoleStore } from './console';
+import { QUERY_SETTLE_MS, useConsoleStore } from './console';
 
 let seq = 0;
 const runEvents = (runId: string, events: SimEvent[]): LabEvent => ({ kind: 'run.events', seq: ++seq, runId, events });
@@ -138,5 +138,30 @@ describe('the console store', () => {
     consoles.ingest(Number.POSITIVE_INFINITY);
     // The run goes on from its 11th event.
     expect(consoles.store.index(consoles.shown('all').at(0))).toBe(10);
+  });
+});
+
+describe('typing into a search box', () => {
+  it('shows the text at once and starts one search when the typing settles; Enter starts it at once', async () => {
+    setActivePinia(createPinia());
+    const consoles = useConsoleStore();
+    consoles.append([runEvents('run-1', LIFE)]);
+    consoles.ingest(Number.POSITIVE_INFINITY);
+    consoles.typeQuery('all', 'a');
+    // The first key searches at once.
+    expect(consoles.matches('all')?.query.source).toBe('a');
+    consoles.typeQuery('all', 'ad');
+    consoles.typeQuery('all', 'adapter0: I');
+    expect(consoles.consoles.all.query).toBe('adapter0: I');
+    expect(consoles.matches('all')?.query.source).toBe('a');
+    await new Promise((resolve) => setTimeout(resolve, QUERY_SETTLE_MS + 50));
+    expect(consoles.matches('all')?.query.source).toBe('adapter0: I');
+    consoles.typeQuery('all', 'adapter0: Initializing →');
+    consoles.typeQuery('all', 'adapter0: Initializing → P');
+    consoles.settleQuery('all');
+    const job = consoles.matches('all')!;
+    expect(job.query.source).toBe('adapter0: Initializing → P');
+    while (!job.done) job.step(Number.POSITIVE_INFINITY);
+    expect(consoles.stepMatch('all', 1)).toBe(8);
   });
 });

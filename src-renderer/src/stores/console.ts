@@ -3,10 +3,13 @@ import { computed, markRaw, reactive, ref, shallowRef } from 'vue';
 import type { LabEvent, SimEvent } from '../../../src-shared/contract';
 import { ALL_CATEGORIES, Category, describeEngine, describeSim, kindCode, simCategory } from '../consoles/describe';
 import type { FindingRecord } from '../consoles/findings';
+import type { LineBlock } from '../consoles/line-block';
 import { LineStore, type LineView } from '../consoles/line-store';
 import { parseQuery, SearchJob, type Query } from '../consoles/search';
 import { TimelineModel } from '../timeline/timeline-model';
+import type { CheckedRunEvents } from '../transport/event-pipeline';
 import { useEngineStore } from './engine';
+import { publishOnTick } from './publish-clock';
 
 /** The consoles, each a view on the same lines by category. `testid` is the console's data-testid. */
 export const CONSOLES = [
@@ -46,18 +49,27 @@ interface ConsoleState {
   current: number;
 }
 
-/** Runs `callback` before the next paint (or soon, where there is no animation frame). */
-function nextFrame(callback: () => void): void {
-  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => callback());
-  else setTimeout(callback, 16);
+const blockDecoder = new TextDecoder();
+
+/** The first position of the ascending `list` holding a value ≥ `value`. */
+function lowerBound(list: Int32Array, value: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
+/** Keys typed into a search box less than this apart start one search, when the typing settles, ms. */
+export const QUERY_SETTLE_MS = 150;
+
 /** Search slices: this long each, with a pause between for input and painting. */
-const SEARCH_SLICE_MS = 8;
+const SEARCH_SLICE_MS = 5;
 /** Ingest slices (events becoming lines): this long each. */
 const INGEST_SLICE_MS = 6;
-/** The shortest time between two updates of the views while lines stream in. */
-const PUBLISH_INTERVAL_MS = 40;
 
 /**
  * The session's log as the window shows it: every event becomes a console line in a compact store
@@ -79,24 +91,13 @@ export const useConsoleStore = defineStore('console', () => {
 
   /**
    * Moves when lines, findings, timeline or summary changed: at most once per animation frame, and
-   * while events stream at most every PUBLISH_INTERVAL_MS (a log scrolling at 25 frames a second
+   * while events stream at most every PUBLISH_INTERVAL_MS of publish-clock.ts, with the hardware panel (a log scrolling at 25 frames a second
    * reads as smoothly as at 60, and leaves the frames in between to input and everything else).
    */
   const version = ref(0);
-  let scheduled = false;
-  let lastPublish = -Infinity;
+  const bump = (): void => void version.value++;
   function publish(): void {
-    if (scheduled) return;
-    scheduled = true;
-    const wait = lastPublish + PUBLISH_INTERVAL_MS - performance.now();
-    const go = (): void =>
-      nextFrame(() => {
-        scheduled = false;
-        lastPublish = performance.now();
-        version.value++;
-      });
-    if (wait > 0) setTimeout(go, wait);
-    else go();
+    publishOnTick(bump);
   }
 
   const active = ref<ConsoleId>('all');
@@ -119,7 +120,15 @@ export const useConsoleStore = defineStore('console', () => {
   // tens of thousands (a fast run) never holds the window for longer than a slice: input and
   // painting get their turn between slices.
 
-  const queue: Array<LabEvent | { kind: 'replay'; runId: string; events: readonly SimEvent[] }> = [];
+  /** A run batch the socket worker already made lines of (transport/event-pipeline.ts): `events` are its model kinds, `at` their lines. */
+  interface Block {
+    kind: 'block';
+    runId: string;
+    lines: LineBlock;
+    events: readonly SimEvent[];
+    at: Int32Array;
+  }
+  const queue: Array<LabEvent | Block | { kind: 'replay'; runId: string; events: readonly SimEvent[] }> = [];
   let queueHead = 0;
   /** How far into the run batch at the head of the queue the lines have got. */
   let batchOffset = 0;
@@ -136,7 +145,11 @@ export const useConsoleStore = defineStore('console', () => {
 
   /** The engine's events, in order (as they arrive). */
   function append(events: LabEvent[]): void {
-    for (const event of events) queue.push(event);
+    for (const event of events) {
+      const checked = event as CheckedRunEvents;
+      if (checked.kind === 'run.events' && checked.lines && checked.at) queue.push({ kind: 'block', runId: checked.runId, lines: checked.lines, events: checked.events, at: checked.at });
+      else queue.push(event);
+    }
     scheduleIngest();
   }
 
@@ -151,7 +164,7 @@ export const useConsoleStore = defineStore('console', () => {
     let n = 0;
     for (let i = queueHead; i < queue.length; i++) {
       const e = queue[i]!;
-      n += e.kind === 'run.events' || e.kind === 'replay' ? e.events.length : 1;
+      n += e.kind === 'block' ? e.lines.count : e.kind === 'run.events' || e.kind === 'replay' ? e.events.length : 1;
     }
     return n - batchOffset;
   }
@@ -163,7 +176,16 @@ export const useConsoleStore = defineStore('console', () => {
     let changed = false;
     while (queueHead < queue.length) {
       const event = queue[queueHead]!;
-      if (event.kind === 'run.events' || event.kind === 'replay') {
+      if (event.kind === 'block') {
+        // Lines made in the worker: copying them is cheap, so more go per check of the clock.
+        const end = Math.min(event.lines.count, batchOffset + 512);
+        addBlockLines(event, batchOffset, end);
+        batchOffset = end;
+        if (batchOffset >= event.lines.count) {
+          queueHead++;
+          batchOffset = 0;
+        }
+      } else if (event.kind === 'run.events' || event.kind === 'replay') {
         const end = Math.min(event.events.length, batchOffset + 128);
         addRunEvents(event.runId, event.events, batchOffset, end);
         batchOffset = end;
@@ -204,6 +226,41 @@ export const useConsoleStore = defineStore('console', () => {
     runEvents.set(runId, index);
   }
 
+  /** Lines `from` … `to` of a worker-made block, and the model events among them, as addRunEvents would add them. */
+  function addBlockLines(block: Block, from: number, to: number): void {
+    const { runId, lines, events, at } = block;
+    const run = store.runNumber(runId);
+    const index = runEvents.get(runId) ?? 0;
+    const first = store.appendBlock(lines, from, to, run, index);
+    if (jobs.size > 0) {
+      // Searches under way test the new lines as they come.
+      const text = blockDecoder.decode(lines.bytes.subarray(from === 0 ? 0 : lines.ends[from - 1]!, lines.ends[to - 1]!));
+      let start = 0;
+      for (let k = from; k < to; k++) {
+        const end = text.indexOf('\n', start);
+        const line = text.slice(start, end);
+        start = end + 1;
+        for (const job of jobs.values()) job.offer(first + (k - from), line, lines.category[k]!);
+      }
+    }
+    // The model events of the range: the first at or after `from` (`at` ascends).
+    let e = lowerBound(at, from);
+    for (let k = from; k < to; k++) {
+      const id = first + (k - from);
+      if (e < at.length && at[e] === k) {
+        const event = events[e++]!;
+        timeline.add(runId, event, id);
+        if (timeline.runId === runId) follow(runId, event);
+        if (event.kind === 'finding' || event.kind === 'bugcheck') addFinding(runId, index + (k - from), event, id);
+      } else {
+        const t = lines.t[k]!;
+        timeline.advance(runId, t);
+        if (timeline.runId === runId) followTime(runId, t);
+      }
+    }
+    runEvents.set(runId, index + (to - from));
+  }
+
   function addLine(text: string, meta: Parameters<LineStore['append']>[1]): number {
     const id = store.append(text, meta);
     for (const job of jobs.values()) job.offer(id, text, meta.category);
@@ -229,18 +286,7 @@ export const useConsoleStore = defineStore('console', () => {
 
   /** Keeps the newest run's summary for the status bar. */
   function follow(runId: string, event: SimEvent): void {
-    if (summary.runId !== runId) {
-      summary.runId = runId;
-      summary.events = 0;
-      summary.findings = 0;
-      summary.bugcheck = undefined;
-      summary.step = undefined;
-      summary.finished = false;
-      adapterStates.clear();
-      bindingStates.clear();
-    }
-    summary.events++;
-    summary.clock = event.t;
+    followTime(runId, event.t);
     switch (event.kind) {
       case 'adapter.state':
         adapterStates.set(event.adapter, event.to);
@@ -265,6 +311,22 @@ export const useConsoleStore = defineStore('console', () => {
       default:
         break;
     }
+  }
+
+  /** The summary's event count and clock, for any event of the run. */
+  function followTime(runId: string, t: number): void {
+    if (summary.runId !== runId) {
+      summary.runId = runId;
+      summary.events = 0;
+      summary.findings = 0;
+      summary.bugcheck = undefined;
+      summary.step = undefined;
+      summary.finished = false;
+      adapterStates.clear();
+      bindingStates.clear();
+    }
+    summary.events++;
+    summary.clock = t;
   }
 
   // --- search --------------------------------------------------------------------------------
@@ -296,8 +358,16 @@ export const useConsoleStore = defineStore('console', () => {
     setTimeout(slice, 0);
   }
 
+  /** When each console's search box last changed, and the search waiting for the typing to settle. */
+  const typed = new Map<ConsoleId, { at: number; timer: ReturnType<typeof setTimeout> | undefined; text: string }>();
+
   /** Sets a console's search text: a new search starts over history in the background. */
   function setQuery(id: ConsoleId, text: string): void {
+    const pending = typed.get(id);
+    if (pending?.timer !== undefined) {
+      clearTimeout(pending.timer);
+      pending.timer = undefined;
+    }
     const state = consoles[id];
     state.query = text;
     state.current = -1;
@@ -317,6 +387,36 @@ export const useConsoleStore = defineStore('console', () => {
     }
     queries.value = next;
     publish();
+  }
+
+  /**
+   * The search box changed (a key typed): the box shows the text at once; the search starts at once
+   * too, unless the previous key was less than QUERY_SETTLE_MS ago and its search is still going
+   * through history — then it starts when the typing settles, so typing "ndism" over a million
+   * lines searches them twice ("n", "ndism"), not five times.
+   */
+  function typeQuery(id: ConsoleId, text: string): void {
+    const now = performance.now();
+    const last = typed.get(id);
+    if (last?.timer !== undefined) clearTimeout(last.timer);
+    const running = jobs.get(id)?.done === false;
+    if (!last || now - last.at >= QUERY_SETTLE_MS || !running) {
+      typed.set(id, { at: now, timer: undefined, text });
+      setQuery(id, text);
+      return;
+    }
+    consoles[id].query = text;
+    const timer = setTimeout(() => settleQuery(id), QUERY_SETTLE_MS);
+    typed.set(id, { at: now, timer, text });
+  }
+
+  /** Starts the search typed into a console's box now, if it waits for the typing to settle. */
+  function settleQuery(id: ConsoleId): void {
+    const last = typed.get(id);
+    if (last?.timer === undefined) return;
+    clearTimeout(last.timer);
+    last.timer = undefined;
+    setQuery(id, last.text);
   }
 
   function setOnlyMatching(id: ConsoleId, value: boolean): void {
@@ -412,6 +512,8 @@ export const useConsoleStore = defineStore('console', () => {
     backlog,
     ingest,
     setQuery,
+    typeQuery,
+    settleQuery,
     setOnlyMatching,
     shown,
     lineCount,

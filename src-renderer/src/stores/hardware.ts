@@ -3,17 +3,12 @@ import { computed, ref } from 'vue';
 import type { LabEvent, ScenarioInput } from '../../../src-shared/contract';
 import { HardwareModel, type AdapterView, type SnapshotEntry } from '../bench/hardware-model';
 import { useEngineStore } from './engine';
-
-/** Runs `callback` before the next paint (or soon, where there is no animation frame). */
-function nextFrame(callback: () => void): void {
-  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(callback);
-  else setTimeout(callback, 16);
-}
+import { publishOnTick } from './publish-clock';
 
 /**
  * The hardware panel's state: the run's adapters and devices, folded from the event stream by a
- * plain (non-reactive) model, and published to the view at most once per animation frame, however
- * many register events a batch carries.
+ * plain (non-reactive) model, and published to the view on the stream's publish clock (with the
+ * consoles, at most every 40 ms), however many register events a batch carries.
  */
 export const useHardwareStore = defineStore('hardware', () => {
   const model = new HardwareModel();
@@ -22,15 +17,9 @@ export const useHardwareStore = defineStore('hardware', () => {
   const selectedName = ref<string>();
   /** The snapshot shown, as an index into the adapter's history; undefined follows the latest. */
   const pinnedSnapshot = ref<number>();
-  let scheduled = false;
-
+  const show = (): void => void (version.value = model.version);
   function publish(): void {
-    if (scheduled) return;
-    scheduled = true;
-    nextFrame(() => {
-      scheduled = false;
-      version.value = model.version;
-    });
+    publishOnTick(show);
   }
 
   /** Makes the calling computed follow the model (which is not reactive itself). */

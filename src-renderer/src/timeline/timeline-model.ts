@@ -124,12 +124,7 @@ export class TimelineModel {
 
   /** Folds one event of the run in; `lineId` is its console line. */
   add(runId: string, event: SimEvent, lineId: number): void {
-    if (runId !== this.runId) {
-      // A run that ended before this one may still be draining: the newest run keeps the timeline.
-      if (this.runId !== undefined && runOrder(runId) < runOrder(this.runId)) return;
-      this.reset(runId);
-    }
-    if (event.t > this.tEnd) this.tEnd = event.t;
+    if (!this.advance(runId, event.t)) return;
     switch (event.kind) {
       case 'adapter.state':
         this.lane(`adapter:${event.adapter}`, 'adapter', event.adapter, event.from).changes.push({ t: event.t, state: event.to, lineId });
@@ -153,7 +148,21 @@ export class TimelineModel {
       default:
         break;
     }
+  }
+
+  /**
+   * An event of the run at `t` that draws nothing but moves the clock (add does this for every
+   * event); false when the run is older than the one the timeline follows.
+   */
+  advance(runId: string, t: number): boolean {
+    if (runId !== this.runId) {
+      // A run that ended before this one may still be draining: the newest run keeps the timeline.
+      if (this.runId !== undefined && runOrder(runId) < runOrder(this.runId)) return false;
+      this.reset(runId);
+    }
+    if (t > this.tEnd) this.tEnd = t;
     this.version++;
+    return true;
   }
 
   private lane(key: string, kind: StateLane['kind'], label: string, initial: string): StateLane {

@@ -1,0 +1,111 @@
+/**
+ * One clock for the views that follow the event stream (the consoles, the timeline, the status
+ * bar, the hardware panel): their stores publish on the same animation frame, so a burst of events
+ * costs the window one render per tick, not one per store. Ticks are at least MIN_INTERVAL_MS apart
+ * (a log scrolling at 25 frames a second reads as smoothly as at 60), and further apart when a
+ * tick's frame costs more: each tick's render may take at most RENDER_SHARE of the time, measured
+ * on the main thread (handlers, Vue, style, layout, paint) and to the next animation frame (the
+ * compositor's raster and display of the frame hold the next one back); on a busy machine the
+ * render takes longer in wall time, and the ticks slow down with it. Between ticks the frames belong to input and everything else, and a key press, click
+ * or wheel turn holds the next tick back for INPUT_QUIET_MS, so the frame that shows the input's
+ * effect does not also carry the stream's (never longer than MAX_INTERVAL_MS since the last tick).
+ */
+
+/** The shortest time between two ticks, ms. */
+export const MIN_INTERVAL_MS = 40;
+/** The longest: the views never lag the stream by more than this, ms. */
+export const MAX_INTERVAL_MS = 250;
+/** The share of the main thread's time the stream's renders may take. */
+export const RENDER_SHARE = 0.2;
+
+/** How long an input holds the next tick back, ms. */
+export const INPUT_QUIET_MS = 50;
+
+/** An animation frame at 60 Hz, ms: what the gap to the next frame takes when nothing holds it back. */
+const FRAME_MS = 1000 / 60;
+
+/** The time to the next tick after one whose frame took `costMs` (rAF callbacks, Vue, style, layout, paint, display). */
+export function nextInterval(costMs: number): number {
+  return Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, costMs / RENDER_SHARE));
+}
+
+/** Runs `callback` before the next paint (or soon, where there is no animation frame). */
+function nextFrame(callback: () => void): void {
+  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => callback());
+  else setTimeout(callback, 16);
+}
+
+/** Runs `callback` in the first task after the current one (after this frame's rendering, when called in a frame). */
+const afterFrame: (callback: () => void) => void = (() => {
+  if (typeof MessageChannel !== 'function') return (callback) => setTimeout(callback, 0);
+  const channel = new MessageChannel();
+  const waiting: Array<() => void> = [];
+  channel.port1.onmessage = () => waiting.shift()?.();
+  return (callback) => {
+    waiting.push(callback);
+    channel.port2.postMessage(0);
+  };
+})();
+
+const due = new Set<() => void>();
+let scheduled = false;
+/** When the next tick may come (performance.now() time). */
+let notBefore = -Infinity;
+let lastTick = -Infinity;
+/** Until when the latest input holds ticks back. */
+let quietUntil = -Infinity;
+
+/** An input came (a key, a click, the wheel): the next tick waits a little. */
+export function inputArrived(): void {
+  quietUntil = performance.now() + INPUT_QUIET_MS;
+}
+
+if (typeof window !== 'undefined' && typeof window.addEventListener === 'function') {
+  for (const type of ['keydown', 'pointerdown', 'wheel']) window.addEventListener(type, inputArrived, { capture: true, passive: true });
+}
+
+/** How long the next tick should still wait, ms (0: now). */
+function holdBack(now: number): number {
+  const quiet = Math.min(quietUntil, lastTick + MAX_INTERVAL_MS);
+  return Math.max(notBefore, quiet) - now;
+}
+
+/** Runs `publish` on the next tick of the clock (once, however often it is asked for before then). */
+export function publishOnTick(publish: () => void): void {
+  due.add(publish);
+  if (scheduled) return;
+  scheduled = true;
+  const go = (): void =>
+    nextFrame(() => {
+      const began = performance.now();
+      const wait = holdBack(began);
+      if (wait > 0) {
+        setTimeout(go, wait);
+        return;
+      }
+      lastTick = began;
+      notBefore = began + MIN_INTERVAL_MS;
+      const callbacks = [...due];
+      due.clear();
+      for (const callback of callbacks) callback();
+      let mainThread = 0;
+      const done = (cost: number): void => {
+        notBefore = began + nextInterval(cost);
+        scheduled = false;
+        // Asked for again while this tick rendered: the next tick, at the pace this one set.
+        if (due.size > 0) {
+          const again = [...due];
+          due.clear();
+          for (const callback of again) publishOnTick(callback);
+        }
+      };
+      afterFrame(() => {
+        mainThread = performance.now() - began;
+        if (typeof requestAnimationFrame !== 'function') done(mainThread);
+      });
+      if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => done(Math.max(mainThread, performance.now() - began - FRAME_MS)));
+    });
+  const wait = holdBack(performance.now());
+  if (wait > 0) setTimeout(go, wait);
+  else go();
+}

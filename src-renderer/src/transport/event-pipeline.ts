@@ -1,0 +1,67 @@
+import { LabEvent, schemaError, type LabErrorData } from '../../../src-shared/contract';
+import { blockBuffers, encodeRunBatch, type RunBatchLines } from '../consoles/line-block';
+
+/**
+ * What the socket worker (socket.worker.ts) does with each text frame from the engine, as pure
+ * functions: parse the JSON, validate every event of an events frame against the contract (the
+ * checks LabClient makes on the main thread for other transports), and turn each run batch into
+ * console lines in the line store's form. The window's main thread then gets frames it need not
+ * parse, validate or describe, and buffers it need not copy twice.
+ */
+
+/** A run batch as the worker delivers it: its lines, and of its events only those the models fold. */
+export type CheckedRunEvents = Extract<LabEvent, { kind: 'run.events' }> & { lines?: RunBatchLines['lines']; at?: Int32Array };
+
+/** What the worker posts to the window. */
+export type FromSocketWorker =
+  | { t: 'frame'; frame: unknown }
+  | { t: 'open' }
+  | { t: 'closed'; reason: string };
+
+/** What the window posts to the worker. */
+export type ToSocketWorker = { t: 'connect'; url: string } | { t: 'send'; text: string } | { t: 'close' };
+
+/** An events frame whose events passed validation in the worker (LabClient trusts these, see rpc/transport.ts). */
+export interface CheckedEventsFrame {
+  t: 'events';
+  events: LabEvent[];
+}
+
+/**
+ * One text frame from the engine, as frames for the client and the buffers to transfer with them.
+ * An event that fails validation becomes an error frame that says which one and why (the others
+ * still arrive); text that is not JSON passes on as an unparseable frame the client reports.
+ */
+export function readFrame(text: string): { frames: unknown[]; transfer: ArrayBuffer[] } {
+  let frame: unknown;
+  try {
+    frame = JSON.parse(text);
+  } catch {
+    return { frames: [{ t: 'unparseable', text: text.slice(0, 200) }], transfer: [] };
+  }
+  if (!isEventsFrame(frame)) return { frames: [frame], transfer: [] };
+  const frames: unknown[] = [];
+  const transfer: ArrayBuffer[] = [];
+  const events: LabEvent[] = [];
+  for (let i = 0; i < frame.events.length; i++) {
+    const parsed = LabEvent.safeParse(frame.events[i]);
+    if (!parsed.success) {
+      frames.push({ t: 'error', error: schemaError('invalid event from the engine', parsed.error, `events[${i}]`).toData() satisfies LabErrorData });
+      continue;
+    }
+    const event = parsed.data;
+    if (event.kind === 'run.events') {
+      const batch = encodeRunBatch(event.events);
+      const checked: CheckedRunEvents = { ...event, events: batch.events, lines: batch.lines, at: batch.at };
+      events.push(checked);
+      transfer.push(...blockBuffers(batch));
+    } else events.push(event);
+  }
+  // The errors first: the events after a bad one still arrive, in order, in one frame.
+  if (events.length > 0) frames.push({ t: 'events', events } satisfies CheckedEventsFrame);
+  return { frames, transfer };
+}
+
+function isEventsFrame(frame: unknown): frame is { t: 'events'; events: unknown[] } {
+  return typeof frame === 'object' && frame !== null && (frame as { t?: unknown }).t === 'events' && Array.isArray((frame as { events?: unknown }).events);
+}
