@@ -1,5 +1,6 @@
 // One run = one worker: the driver's wasm and the simulator run here, synchronously, so the engine
 // thread stays free; events go out in batches, control comes in through shared memory.
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SimEvent } from '../../../src-shared/contract/sim-events';
 import { RunGate, RunStopped, type ControlBuffers, type PauseReason } from './run-control';
@@ -21,6 +22,14 @@ export type FromSessionWorker =
 
 if (!parentPort) throw new Error('session-worker must run as a worker thread');
 const port = parentPort;
+
+// A run is background work: the engine's commands and the window come first. On Linux the nice
+// value is per thread, so this lowers only this worker's (where a platform refuses, nothing changes).
+try {
+  os.setPriority(10);
+} catch {
+  // keep the default priority
+}
 const { run, buffers, recording } = workerData as { run: WorkerRun; buffers: ControlBuffers; recording?: RecordingSpec };
 
 let recorder: RunRecorder | undefined;
