@@ -24,9 +24,9 @@ if (!parentPort) throw new Error('session-worker must run as a worker thread');
 const port = parentPort;
 
 // A run is background work: the engine's commands and the window come first. On Linux the nice
-// value is per thread, so this lowers only this worker's (where a platform refuses, nothing changes).
+// value is per thread, so this lowers only this worker's, to the lowest (where a platform refuses, nothing changes).
 try {
-  os.setPriority(10);
+  os.setPriority(19);
 } catch {
   // keep the default priority
 }
