@@ -59,6 +59,11 @@ test.describe('the bench: PnP, frames and time', () => {
     await expect(page.getByTestId('run-result')).toContainText('run clean', { timeout: 120_000 });
     // The binding's life on the timeline: opened (pended), running, then gone with the NIC below.
     await expect(page.getByTestId('timeline-lanes').locator('li', { hasText: /over lower0:/ })).toHaveText(/^PassthruIm over lower0: Unbound → Opening → Paused → Restarting → Running → Pausing → Paused → Closing → Unbound$/);
+    // The topology: the LabNIC below run by the lab's driver, the binding over it, LABTCPIP above the virtual miniport.
+    await expect(page.getByTestId('adapter-row').filter({ hasText: /^lower0/ }).getByTestId('adapter-driver')).toHaveText("labnic-miniport (the lab's, below the binding)");
+    await expect(page.getByTestId('adapter-row').filter({ hasText: 'PASSTHRU_' }).getByTestId('adapter-driver')).toHaveText('your driver');
+    await expect(page.getByTestId('binding-row').filter({ hasText: 'PassthruIm' })).toContainText(/PassthruIm\s*bound to\s*lower0\s*Unbound/);
+    await expect(page.getByTestId('binding-row').filter({ hasText: 'LABTCPIP' })).toHaveCount(1);
 
     // The run's log holds the steps the bench placed, in order, and the frames below.
     const [download]: [Download, void] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-ndjson').click()]);

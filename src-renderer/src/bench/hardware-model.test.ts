@@ -25,6 +25,32 @@ function snapshot(t: number, rdt: number): HwSnapshot {
 }
 
 describe('HardwareModel', () => {
+  it('shows the topology: each adapter with its driver (the lab\'s below a binding), and the bindings with their states', () => {
+    const model = new HardwareModel();
+    const VIRTUAL = '\\DEVICE\\PASSTHRU_{LAB-LOWER0}';
+    model.apply('run-1', [
+      { t: 0, kind: 'run.started', driver: 'passthru-im', seed: 1, scenario: 'im-start-inside', faults: [] },
+      { t: 1, kind: 'adapter.state', adapter: 'lower0', from: 'Halted', to: 'Initializing', driver: 'lower' },
+      { t: 2, kind: 'adapter.state', adapter: 'lower0', from: 'Initializing', to: 'Paused', driver: 'lower' },
+      { t: 3, kind: 'binding.state', lower: 'lower0', protocol: 'PASSTHRU', from: 'Unbound', to: 'Opening' },
+      { t: 4, kind: 'adapter.state', adapter: VIRTUAL, from: 'Halted', to: 'Initializing' },
+      { t: 5, kind: 'adapter.state', adapter: VIRTUAL, from: 'Initializing', to: 'Paused' },
+      { t: 6, kind: 'binding.state', lower: 'lower0', protocol: 'PASSTHRU', from: 'Opening', to: 'Paused' },
+      { t: 7, kind: 'binding.state', lower: VIRTUAL, protocol: 'LABTCPIP', from: 'Unbound', to: 'Opening' },
+    ]);
+    expect([...model.adapters.values()].map((a) => [a.name, a.driver, a.below, a.state])).toEqual([
+      ['lower0', "labnic-miniport (the lab's, below the binding)", true, 'Paused'],
+      [VIRTUAL, 'passthru-im', false, 'Paused'],
+    ]);
+    expect([...model.bindings.values()]).toEqual([
+      { protocol: 'PASSTHRU', adapter: 'lower0', state: 'Paused', history: ['Unbound', 'Opening', 'Paused'] },
+      { protocol: 'LABTCPIP', adapter: VIRTUAL, state: 'Opening', history: ['Unbound', 'Opening'] },
+    ]);
+    // A new run starts the topology afresh.
+    model.apply('run-2', [{ t: 0, kind: 'run.started', driver: 'd', seed: 1, scenario: 'default', faults: [] }]);
+    expect(model.bindings.size).toBe(0);
+  });
+
   it('starts afresh with each run, showing the devices its scenario adds', () => {
     const model = new HardwareModel();
     model.expect(buildScenario({ scenario: 'faults', faults: [], labnic: false }));

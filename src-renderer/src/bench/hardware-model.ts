@@ -22,6 +22,10 @@ export interface LinkIndication {
 
 export interface AdapterView {
   name: string;
+  /** The driver running it: the learner's, or the lab's reference driver below a binding. */
+  driver: string;
+  /** True for an adapter of the lab's driver below a binding (events marked driver: 'lower'). */
+  below: boolean;
   /** The device model: the snapshot's (LabNIC), else what the scenario asked for, else virtual. */
   device: string;
   state: string;
@@ -39,6 +43,15 @@ export interface AdapterView {
   faultEvents: HwFaultEvent[];
 }
 
+/** A protocol's binding to an adapter: the intermediate driver's over the adapter below, LABTCPIP's over a virtual miniport. */
+export interface BindingView {
+  protocol: string;
+  /** The adapter it is bound to. */
+  adapter: string;
+  state: string;
+  history: string[];
+}
+
 export const MAX_SNAPSHOTS = 1000;
 export const MAX_FAULTS = 16;
 
@@ -50,6 +63,10 @@ export const MAX_FAULTS = 16;
 export class HardwareModel {
   runId: string | undefined;
   readonly adapters = new Map<string, AdapterView>();
+  /** By "protocol over adapter", in the order they first appeared. */
+  readonly bindings = new Map<string, BindingView>();
+  /** The run's driver (run.started). */
+  driver = 'driver';
   /** Bumped on every change, so a view knows when to redraw. */
   version = 0;
   private step = '';
@@ -63,6 +80,7 @@ export class HardwareModel {
   reset(runId: string | undefined, scenario?: ScenarioInput): void {
     this.runId = runId;
     this.adapters.clear();
+    this.bindings.clear();
     this.step = '';
     this.version++;
     for (const step of scenario?.steps ?? []) {
@@ -78,6 +96,8 @@ export class HardwareModel {
     for (const event of events) {
       if (event.kind === 'run.started') {
         this.reset(runId, this.expected?.name === event.scenario ? this.expected : undefined);
+        this.driver = event.driver;
+        for (const adapter of this.adapters.values()) adapter.driver = event.driver;
         this.expected = undefined;
         changed = true;
         continue;
@@ -96,9 +116,24 @@ export class HardwareModel {
         return false;
       case 'adapter.state': {
         const adapter = this.adapter(event.adapter);
+        if (event.driver === 'lower' && !adapter.below) {
+          adapter.below = true;
+          adapter.driver = 'labnic-miniport (the lab\'s, below the binding)';
+        }
         adapter.state = event.to;
         if (adapter.history.length === 0) adapter.history.push(event.from);
         adapter.history.push(event.to);
+        return true;
+      }
+      case 'binding.state': {
+        const key = `${event.protocol} over ${event.lower}`;
+        let binding = this.bindings.get(key);
+        if (!binding) {
+          binding = { protocol: event.protocol, adapter: event.lower, state: event.from, history: [event.from] };
+          this.bindings.set(key, binding);
+        }
+        binding.state = event.to;
+        binding.history.push(event.to);
         return true;
       }
       case 'hw.snapshot': {
@@ -146,6 +181,8 @@ export class HardwareModel {
     if (!adapter) {
       adapter = {
         name,
+        driver: this.driver,
+        below: false,
         device: 'virtual',
         state: '—',
         history: [],

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { LabEvent, ScenarioInput } from '../../../src-shared/contract';
-import { HardwareModel, type AdapterView, type SnapshotEntry } from '../bench/hardware-model';
+import { HardwareModel, type AdapterView, type SnapshotEntry, type BindingView } from '../bench/hardware-model';
 import { useEngineStore } from './engine';
 import { publishOnTick } from './publish-clock';
 
@@ -31,6 +31,10 @@ export const useHardwareStore = defineStore('hardware', () => {
   const adapters = computed<AdapterView[]>(() => {
     track();
     return [...model.adapters.values()];
+  });
+  const bindings = computed<BindingView[]>(() => {
+    track();
+    return [...model.bindings.values()];
   });
   const selected = computed<AdapterView | undefined>(() => adapters.value.find((a) => a.name === selectedName.value) ?? adapters.value.find((a) => a.snapshots.length > 0) ?? adapters.value[0]);
   /** How many snapshots the selected adapter has (the snapshot picker's range). */
@@ -89,5 +93,5 @@ export const useHardwareStore = defineStore('hardware', () => {
     useEngineStore().onEvents(onEvents);
   }
 
-  return { version, runId, adapters, selected, selectedName, snapshotCount, pinnedSnapshot, entry, lastAccess, linkIndication, faultEvents, select, pinSnapshot, expect, start };
+  return { version, runId, adapters, bindings, selected, selectedName, snapshotCount, pinnedSnapshot, entry, lastAccess, linkIndication, faultEvents, select, pinSnapshot, expect, start };
 });
