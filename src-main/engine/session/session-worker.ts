@@ -24,11 +24,14 @@ if (!parentPort) throw new Error('session-worker must run as a worker thread');
 const port = parentPort;
 
 // A run is background work: the engine's commands and the window come first. On Linux the nice
-// value is per thread, so this lowers only this worker's, to the lowest (where a platform refuses, nothing changes).
-try {
-  os.setPriority(19);
-} catch {
-  // keep the default priority
+// value is per thread, so this lowers only this worker's, to the lowest. Elsewhere (Windows, macOS)
+// the call would lower the whole process, engine included, so it is left alone there.
+if (process.platform === 'linux') {
+  try {
+    os.setPriority(19);
+  } catch {
+    // keep the default priority
+  }
 }
 const { run, buffers, recording } = workerData as { run: WorkerRun; buffers: ControlBuffers; recording?: RecordingSpec };
 
