@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { lineOf, runDriverSource } from '../../engine/session/testing';
 import { Scenario, type ScenarioInput } from '../../../src-shared/contract/scenario';
 import type { SimEvent } from '../../../src-shared/contract/sim-events';
-import { miniport, registerProtocolFunction } from './family-test-driver';
+import { miniport, protocolHandlerStubs, registerProtocolFunction } from './family-test-driver';
 
 /**
  * The binding's registry key and the virtual device's name (ndis-rules §3.4): the protocol edge of
@@ -96,13 +96,7 @@ static NDIS_STATUS PtUnbind(NDIS_HANDLE u, NDIS_HANDLE b)
     NdisCloseAdapterEx(BindingHandle);
     return NDIS_STATUS_SUCCESS;
 }
-static VOID PtOpenComplete(NDIS_HANDLE b, NDIS_STATUS s) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(s); }
-static VOID PtCloseComplete(NDIS_HANDLE b) { UNREFERENCED_PARAMETER(b); }
-static NDIS_STATUS PtPnP(NDIS_HANDLE b, PNET_PNP_EVENT_NOTIFICATION e) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(e); return NDIS_STATUS_SUCCESS; }
-static VOID PtOidComplete(NDIS_HANDLE b, PNDIS_OID_REQUEST r, NDIS_STATUS s) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(r); UNREFERENCED_PARAMETER(s); }
-static VOID PtStatus(NDIS_HANDLE b, PNDIS_STATUS_INDICATION s) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(s); }
-static VOID PtReceive(NDIS_HANDLE b, PNET_BUFFER_LIST n, NDIS_PORT_NUMBER p, ULONG c, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(p); UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(f); }
-static VOID PtSendComplete(NDIS_HANDLE b, PNET_BUFFER_LIST n, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(f); }
+${protocolHandlerStubs()}
 
 ${registerProtocolFunction()}`;
   return miniport({

@@ -142,14 +142,11 @@ static NDIS_STATUS RegisterProtocol(VOID)
 }
 
 /**
- * C text of the protocol handlers registerProtocolFunction names, doing nothing: PtBind fails every
- * bind (NDIS_STATUS_FAILURE), the others ignore their arguments. For tests about the protocol
- * edge's registration rather than its bindings.
+ * C text of the protocol handlers registerProtocolFunction names other than PtBind and PtUnbind,
+ * doing nothing: completions, PnP events, status, receives and send completions ignored.
  */
-export function protocolStubs(): string {
-  return `static NDIS_STATUS PtBind(NDIS_HANDLE d, NDIS_HANDLE b, PNDIS_BIND_PARAMETERS p) { UNREFERENCED_PARAMETER(d); UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(p); return NDIS_STATUS_FAILURE; }
-static NDIS_STATUS PtUnbind(NDIS_HANDLE u, NDIS_HANDLE b) { UNREFERENCED_PARAMETER(u); UNREFERENCED_PARAMETER(b); return NDIS_STATUS_SUCCESS; }
-static VOID PtOpenComplete(NDIS_HANDLE b, NDIS_STATUS s) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(s); }
+export function protocolHandlerStubs(): string {
+  return `static VOID PtOpenComplete(NDIS_HANDLE b, NDIS_STATUS s) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(s); }
 static VOID PtCloseComplete(NDIS_HANDLE b) { UNREFERENCED_PARAMETER(b); }
 static NDIS_STATUS PtPnP(NDIS_HANDLE b, PNET_PNP_EVENT_NOTIFICATION e) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(e); return NDIS_STATUS_SUCCESS; }
 static VOID PtOidComplete(NDIS_HANDLE b, PNDIS_OID_REQUEST r, NDIS_STATUS s) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(r); UNREFERENCED_PARAMETER(s); }
@@ -157,4 +154,15 @@ static VOID PtStatus(NDIS_HANDLE b, PNDIS_STATUS_INDICATION s) { UNREFERENCED_PA
 static VOID PtReceive(NDIS_HANDLE b, PNET_BUFFER_LIST n, NDIS_PORT_NUMBER p, ULONG c, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(p); UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(f); }
 static VOID PtSendComplete(NDIS_HANDLE b, PNET_BUFFER_LIST n, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(f); }
 `;
+}
+
+/**
+ * C text of every protocol handler registerProtocolFunction names, doing nothing: PtBind fails every
+ * bind (NDIS_STATUS_FAILURE), the others ignore their arguments. For tests about the protocol
+ * edge's registration rather than its bindings.
+ */
+export function protocolStubs(): string {
+  return `static NDIS_STATUS PtBind(NDIS_HANDLE d, NDIS_HANDLE b, PNDIS_BIND_PARAMETERS p) { UNREFERENCED_PARAMETER(d); UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(p); return NDIS_STATUS_FAILURE; }
+static NDIS_STATUS PtUnbind(NDIS_HANDLE u, NDIS_HANDLE b) { UNREFERENCED_PARAMETER(u); UNREFERENCED_PARAMETER(b); return NDIS_STATUS_SUCCESS; }
+${protocolHandlerStubs()}`;
 }

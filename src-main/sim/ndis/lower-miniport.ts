@@ -5,7 +5,7 @@ import { DISPATCH_LEVEL, PASSIVE_LEVEL } from '../kernel/irql';
 import { LabNic, LABNIC } from '../hw/labnic';
 import { formatValue, Session, siteFields, type Finding, type SessionOptions } from '../session/session';
 import type { SourceMap } from '../session/source-site';
-import { addAdapterChecks, adapters, haltAdapter, initializeAdapter, pauseAdapter, restartAdapter, writeHeader, type Adapter, type AdapterState } from './adapter';
+import { addAdapterChecks, adapters, haltAdapter, initializeAdapter, pauseAdapter, restartAdapter, writeHeader, type Adapter, type AdapterState, type GeneralAttributes } from './adapter';
 import { openBindingOver, unbindProtocol, type Binding } from './binding';
 import { driverState, hexStatus, loadDriver, unloadDriver } from './driver';
 import { lastLinkState } from './indication';
@@ -63,24 +63,7 @@ export interface LowerDriverImage {
 }
 
 /** What NDIS_BIND_PARAMETERS says of a lower adapter: its general attributes, updated by its link indications. */
-export interface LowerBindInfo {
-  mediaType: number;
-  physicalMediumType: number;
-  mtuSize: number;
-  maxXmitLinkSpeed: bigint;
-  xmitLinkSpeed: bigint;
-  maxRcvLinkSpeed: bigint;
-  rcvLinkSpeed: bigint;
-  mediaConnectState: number;
-  mediaDuplexState: number;
-  lookaheadSize: number;
-  macOptions: number;
-  supportedPacketFilters: number;
-  maxMulticastListSize: number;
-  currentAddress: Uint8Array;
-  dataBackFillSize: number;
-  contextBackFillSize: number;
-}
+export type LowerBindInfo = GeneralAttributes;
 
 /** A protocol's NdisOidRequest waiting for the miniport (NDIS sends it one request at a time, at PASSIVE_LEVEL). */
 interface QueuedOid {
@@ -121,8 +104,6 @@ interface LowerState {
   models: Set<string>;
 }
 
-/** The value the lab headers give NDIS_STATUS_ADAPTER_REMOVED (ndis/status.h). */
-const NDIS_STATUS_ADAPTER_REMOVED = 0xc0010018;
 /** How long the bind waits for the link of a freshly started LabNIC (auto-negotiation takes 50 ms). */
 const LINK_WAIT_TICKS = 200 * TICKS_PER_MILLISECOND;
 /** How long a lower-link step waits for the miniport to indicate the change (a plugged cable: auto-negotiation, 50 ms). */
@@ -285,22 +266,11 @@ export function bindInfo(session: Session, lower: string): LowerBindInfo | undef
   if (!link || !general) return undefined;
   const now = link.link;
   return {
-    mediaType: general.mediaType,
-    physicalMediumType: general.physicalMediumType,
-    mtuSize: general.mtuSize,
-    maxXmitLinkSpeed: general.maxXmitLinkSpeed,
+    ...general,
     xmitLinkSpeed: now?.xmit ?? general.xmitLinkSpeed,
-    maxRcvLinkSpeed: general.maxRcvLinkSpeed,
     rcvLinkSpeed: now?.rcv ?? general.rcvLinkSpeed,
     mediaConnectState: now?.connect ?? general.mediaConnectState,
     mediaDuplexState: now?.duplex ?? general.mediaDuplexState,
-    lookaheadSize: general.lookaheadSize,
-    macOptions: general.macOptions,
-    supportedPacketFilters: general.supportedPacketFilters,
-    maxMulticastListSize: general.maxMulticastListSize,
-    currentAddress: general.currentAddress,
-    dataBackFillSize: general.dataBackFillSize,
-    contextBackFillSize: general.contextBackFillSize,
   };
 }
 
@@ -315,7 +285,7 @@ export function send(session: Session, binding: Binding, nbls: readonly number[]
   session.emit({ kind: 'nbl', op: 'send', adapter: link.name, count: nbls.length, detail: `down the binding of ${binding.protocol.name} to the LabNIC miniport`, ...siteFields(session.site()) });
   if (adapter.state !== 'Running') {
     // NDIS does not pass sends to a miniport that is not Running: it completes them itself.
-    const status = adapter.state === 'Halted' ? NDIS_STATUS_ADAPTER_REMOVED : K.NDIS_STATUS_PAUSED;
+    const status = adapter.state === 'Halted' ? K.NDIS_STATUS_ADAPTER_REMOVED : K.NDIS_STATUS_PAUSED;
     session.kernel.queueDpc({ label: `NDIS completes ${nbls.length} send(s) on ${link.name}`, run: () => completeToProtocol(session, link, binding, nbls.map((nbl) => ({ nbl, status }))) });
     return true;
   }
@@ -443,7 +413,7 @@ export function oid(session: Session, binding: Binding, request: number): number
   if (type !== K.NdisRequestQueryInformation && type !== K.NdisRequestSetInformation) {
     return K.NDIS_STATUS_NOT_SUPPORTED;
   }
-  if (link.adapter.state === 'Halted') return NDIS_STATUS_ADAPTER_REMOVED;
+  if (link.adapter.state === 'Halted') return K.NDIS_STATUS_ADAPTER_REMOVED;
   // NDIS calls MiniportOidRequest at PASSIVE_LEVEL, one request at a time: otherwise it queues the request.
   let status: number;
   if (link.oidRunning || link.oids.length > 0 || session.irql !== PASSIVE_LEVEL || oidOutstanding(lowerState(session).session!, link.adapter)) {

@@ -440,6 +440,19 @@ function walkChain(session: Session, api: string, first: number): number[] {
 
 // --- the send path ----------------------------------------------------------------------------------
 
+/** Copies a frame into NDIS's nonpaged buffer `data` and describes it: its MDL, and the NET_BUFFER over it (NDIS's pool). */
+function fillFrameBuffer(session: Session, nb: number, mdl: number, data: number, frame: Uint8Array): void {
+  const m = session.memory;
+  m.write(data, frame);
+  m.setField('MDL', mdl, 'Size', mdlSize(session, data, frame.length));
+  m.setField('MDL', mdl, 'MdlFlags', K.MDL_SOURCE_IS_NONPAGED_POOL | K.MDL_ALLOCATED_FIXED_SIZE);
+  m.setField('MDL', mdl, 'MappedSystemVa', data);
+  m.setField('MDL', mdl, 'StartVa', data & ~(PAGE_SIZE - 1));
+  m.setField('MDL', mdl, 'ByteOffset', data & (PAGE_SIZE - 1));
+  m.setField('MDL', mdl, 'ByteCount', frame.length);
+  initNb(session, nb, nblState(session).ndisPool, mdl, 0, frame.length);
+}
+
 /**
  * An NBL NDIS owns, holding `frame`: the data, an MDL over it, one NET_BUFFER and the NBL, all in
  * NDIS's pool (freed together, `storage`). Undefined when the pool is exhausted.
@@ -456,14 +469,7 @@ function buildNdisNbl(session: Session, api: string, frame: Uint8Array): { nbl: 
     for (const a of [data, mdl, nb, nbl]) if (a) session.pool.release(a);
     return undefined;
   }
-  m.write(data, frame);
-  m.setField('MDL', mdl, 'Size', mdlSize(session, data, frame.length));
-  m.setField('MDL', mdl, 'MdlFlags', K.MDL_SOURCE_IS_NONPAGED_POOL | K.MDL_ALLOCATED_FIXED_SIZE);
-  m.setField('MDL', mdl, 'MappedSystemVa', data);
-  m.setField('MDL', mdl, 'StartVa', data & ~(PAGE_SIZE - 1));
-  m.setField('MDL', mdl, 'ByteOffset', data & (PAGE_SIZE - 1));
-  m.setField('MDL', mdl, 'ByteCount', frame.length);
-  initNb(session, nb, state.ndisPool, mdl, 0, frame.length);
+  fillFrameBuffer(session, nb, mdl, data, frame);
   m.setField('NET_BUFFER_LIST', nbl, 'FirstNetBuffer', nb);
   m.setField('NET_BUFFER_LIST', nbl, 'NdisPoolHandle', state.ndisPool);
   return { nbl, storage: [data, mdl, nb, nbl] };
@@ -1296,14 +1302,7 @@ function buildNdisNblOf(session: Session, api: string, frames: readonly Uint8Arr
     const mdl = data ? alloc(mdlSize(session, data, frame.length)) : 0;
     const nb = mdl ? alloc(m.sizeOf('NET_BUFFER')) : 0;
     if (!nb) return fail();
-    m.write(data, frame);
-    m.setField('MDL', mdl, 'Size', mdlSize(session, data, frame.length));
-    m.setField('MDL', mdl, 'MdlFlags', K.MDL_SOURCE_IS_NONPAGED_POOL | K.MDL_ALLOCATED_FIXED_SIZE);
-    m.setField('MDL', mdl, 'MappedSystemVa', data);
-    m.setField('MDL', mdl, 'StartVa', data & ~(PAGE_SIZE - 1));
-    m.setField('MDL', mdl, 'ByteOffset', data & (PAGE_SIZE - 1));
-    m.setField('MDL', mdl, 'ByteCount', frame.length);
-    initNb(session, nb, state.ndisPool, mdl, 0, frame.length);
+    fillFrameBuffer(session, nb, mdl, data, frame);
     if (previous) m.setField('NET_BUFFER', previous, 'Next', nb);
     else m.setField('NET_BUFFER_LIST', nbl, 'FirstNetBuffer', nb);
     previous = nb;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 // eslint-disable-next-line no-restricted-imports -- tests build C drivers with the engine's toolchain
 import { lineOf, runDriverSource } from '../../engine/session/testing';
-import { miniport, protocolStubs, registerProtocolFunction } from './family-test-driver';
+import { miniport, protocolHandlerStubs, protocolStubs, registerProtocolFunction } from './family-test-driver';
 
 /**
  * The protocol edge of intermediate drivers: NdisRegisterProtocolDriver (ProtocolSetOptions inside
@@ -121,13 +121,7 @@ static NDIS_STATUS PtBind(NDIS_HANDLE d, NDIS_HANDLE bc, PNDIS_BIND_PARAMETERS p
     return NdisOpenAdapterEx(ProtocolHandle, BindingContext, &op, bc, &BindingHandle);
 }
 static NDIS_STATUS PtUnbind(NDIS_HANDLE u, NDIS_HANDLE b) { UNREFERENCED_PARAMETER(u); UNREFERENCED_PARAMETER(b); NdisCloseAdapterEx(BindingHandle); return NDIS_STATUS_SUCCESS; }
-static VOID PtOpenComplete(NDIS_HANDLE b, NDIS_STATUS s) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(s); }
-static VOID PtCloseComplete(NDIS_HANDLE b) { UNREFERENCED_PARAMETER(b); }
-static NDIS_STATUS PtPnP(NDIS_HANDLE b, PNET_PNP_EVENT_NOTIFICATION e) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(e); return NDIS_STATUS_SUCCESS; }
-static VOID PtOidComplete(NDIS_HANDLE b, PNDIS_OID_REQUEST r, NDIS_STATUS s) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(r); UNREFERENCED_PARAMETER(s); }
-static VOID PtStatus(NDIS_HANDLE b, PNDIS_STATUS_INDICATION s) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(s); }
-static VOID PtReceive(NDIS_HANDLE b, PNET_BUFFER_LIST n, NDIS_PORT_NUMBER p, ULONG c, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(p); UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(f); }
-static VOID PtSendComplete(NDIS_HANDLE b, PNET_BUFFER_LIST n, ULONG f) { UNREFERENCED_PARAMETER(b); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(f); }
+${protocolHandlerStubs()}
 ${registerProtocolFunction()}
 static VOID PtUnload(PDRIVER_OBJECT DriverObject) { UNREFERENCED_PARAMETER(DriverObject); DbgPrint("protocol unload"); NdisDeregisterProtocolDriver(ProtocolHandle); }
 NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
