@@ -1,9 +1,9 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, reactive, ref, shallowRef } from 'vue';
 import type { LabEvent, SimEvent } from '../../../src-shared/contract';
-import { ALL_CATEGORIES, Category, describeEngine, describeSim, kindCode, simCategory } from '../consoles/describe';
+import { ALL_CATEGORIES, Category, describeEngine } from '../consoles/describe';
 import type { FindingRecord } from '../consoles/findings';
-import type { LineBlock } from '../consoles/line-block';
+import { encodeRunBatch, type LineBlock } from '../consoles/line-block';
 import { LineStore, type LineView } from '../consoles/line-store';
 import { parseQuery, SearchJob, type Query } from '../consoles/search';
 import { TimelineModel } from '../timeline/timeline-model';
@@ -175,21 +175,15 @@ export const useConsoleStore = defineStore('console', () => {
     const deadline = performance.now() + budgetMs;
     let changed = false;
     while (queueHead < queue.length) {
-      const event = queue[queueHead]!;
+      let event = queue[queueHead]!;
+      // A batch that came as objects (Electron, a replayed file) becomes lines here, as the socket worker makes them.
+      if (event.kind === 'run.events' || event.kind === 'replay') event = queue[queueHead] = asBlock(event.runId, event.events);
       if (event.kind === 'block') {
         // Lines made in the worker: copying them is cheap, so more go per check of the clock.
         const end = Math.min(event.lines.count, batchOffset + 512);
         addBlockLines(event, batchOffset, end);
         batchOffset = end;
         if (batchOffset >= event.lines.count) {
-          queueHead++;
-          batchOffset = 0;
-        }
-      } else if (event.kind === 'run.events' || event.kind === 'replay') {
-        const end = Math.min(event.events.length, batchOffset + 128);
-        addRunEvents(event.runId, event.events, batchOffset, end);
-        batchOffset = end;
-        if (batchOffset >= event.events.length) {
           queueHead++;
           batchOffset = 0;
         }
@@ -211,19 +205,9 @@ export const useConsoleStore = defineStore('console', () => {
     if (queueHead < queue.length) scheduleIngest();
   }
 
-  function addRunEvents(runId: string, events: readonly SimEvent[], from: number, to: number): void {
-    const run = store.runNumber(runId);
-    let index = runEvents.get(runId) ?? 0;
-    for (let i = from; i < to; i++) {
-      const event = events[i]!;
-      const file = 'file' in event ? event.file : undefined;
-      const id = addLine(describeSim(event), { category: simCategory(event.kind), kind: kindCode(event.kind), t: event.t, run, index, file, line: file ? ('line' in event ? event.line : undefined) : undefined });
-      timeline.add(runId, event, id);
-      if (timeline.runId === runId) follow(runId, event);
-      if (event.kind === 'finding' || event.kind === 'bugcheck') addFinding(runId, index, event, id);
-      index++;
-    }
-    runEvents.set(runId, index);
+  function asBlock(runId: string, events: readonly SimEvent[]): Block {
+    const batch = encodeRunBatch(events);
+    return { kind: 'block', runId, lines: batch.lines, events: batch.events, at: batch.at };
   }
 
   /** Lines `from` … `to` of a worker-made block, and the model events among them, as addRunEvents would add them. */
