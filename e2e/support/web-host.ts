@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test as base } from '@playwright/test';
+import { spawnWebHost } from '../../src-main/launch/spawn-web-host';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -22,25 +22,7 @@ export const test = base.extend<object, { webHost: RunningWebHost }>({
   webHost: [
     async ({}, use) => {
       const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'ndis-lab-e2e-workspace-'));
-      const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src-main/launch/serve.ts'), '--port', '0', '--workspace', workspace], {
-        cwd: root,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`web host did not start:\n${output}`)), 120_000);
-        const onData = (chunk: Buffer): void => {
-          output += chunk.toString();
-          const match = /Open: (http:\/\/\S+)/.exec(output);
-          if (match) {
-            clearTimeout(timer);
-            resolve(match[1]!);
-          }
-        };
-        child.stdout!.on('data', onData);
-        child.stderr!.on('data', onData);
-        child.once('exit', (code) => reject(new Error(`web host exited with ${code}:\n${output}`)));
-      });
+      const { url, child } = await spawnWebHost(root, ['--workspace', workspace], 120_000);
       await use({ url, origin: new URL(url).origin, workspace });
       child.kill('SIGTERM');
       fs.rmSync(workspace, { recursive: true, force: true });

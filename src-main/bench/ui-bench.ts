@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +8,7 @@ import type { ScenarioInput } from '../../src-shared/contract/scenario';
 import { LabClient, WebSocketTransport, type WebSocketLike } from '../../src-shared/rpc';
 import { CHROMIUM_PATH, chromiumLaunchOptions } from '../../e2e/support/chromium';
 import { resourcesDir } from '../engine/resources';
+import { spawnWebHost } from '../launch/spawn-web-host';
 import { median, percentile, type BenchSuite } from './table';
 
 /**
@@ -137,26 +137,6 @@ function mainThreadTasks(trace: Buffer): { count: number; overCpu: number; longe
   return { count: tasks.length, overCpu: tasks.filter((e) => (e.tdur ?? 0) > 50_000).length, longestWall: wall ? ms(wall) : none, longestCpu: cpu ? ms(cpu) : none };
 }
 
-async function startWebHost(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src-main/launch/serve.ts'), '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the web host did not start:\n${output}`)), 300_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const match = /Open: (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`the web host exited with ${code}:\n${output}`)));
-  });
-  return { url, child };
-}
-
 function readFolder(dir: string): Record<string, string> {
   return Object.fromEntries(fs.readdirSync(dir).filter((f) => /\.[ch]$/.test(f)).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
 }
@@ -214,7 +194,7 @@ export const uiSuite: BenchSuite = {
     if (!fs.existsSync(CHROMIUM_PATH)) {
       return [{ group, name: 'input-to-paint latency while 1M events stream', value: Number.NaN, unit: 'ms', note: `skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium, or set CHROMIUM_PATH)` }];
     }
-    const host = await startWebHost();
+    const host = await spawnWebHost(root, [], 300_000);
     const browser = await chromium.launch(chromiumLaunchOptions());
     try {
       const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
