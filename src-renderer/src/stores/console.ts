@@ -3,6 +3,7 @@ import { computed, markRaw, reactive, ref, shallowRef } from 'vue';
 import type { LabEvent, SimEvent } from '../../../src-shared/contract';
 import { ALL_CATEGORIES, Category, describeEngine } from '../consoles/describe';
 import type { FindingRecord } from '../consoles/findings';
+import { hex } from '../bench/hardware-model';
 import { encodeRunBatch, type LineBlock } from '../consoles/line-block';
 import { LineStore, type LineView } from '../consoles/line-store';
 import { parseQuery, SearchJob, type Query } from '../consoles/search';
@@ -256,7 +257,7 @@ export const useConsoleStore = defineStore('console', () => {
       findings.push({ lineId, runId, index, t: event.t, kind: 'finding', rule: event.rule, severity: event.severity, message: event.message, doc: event.doc, file: event.file, line: event.line });
     } else {
       // The bug check that stopped the system: its code and parameters, and the documentation of the finding that caused it.
-      const code = `0x${event.code.toString(16).toUpperCase().padStart(8, '0')}`;
+      const code = hex(event.code);
       const params = event.params.map((p) => `0x${(p >>> 0).toString(16).toUpperCase()}`).join(', ');
       const cause = findings.findLast((f) => f.runId === runId && f.kind === 'finding' && f.rule === event.rule);
       findings.push({ lineId, runId, index, t: event.t, kind: 'bugcheck', rule: event.rule ?? code, severity: 'bug check', message: `BUG CHECK ${code} (${params}): ${event.message}`, doc: cause?.doc, file: event.file, line: event.line });
@@ -284,7 +285,7 @@ export const useConsoleStore = defineStore('console', () => {
         summary.findings++;
         break;
       case 'bugcheck':
-        summary.bugcheck = `0x${event.code.toString(16).toUpperCase().padStart(8, '0')}`;
+        summary.bugcheck = hex(event.code);
         break;
       case 'scenario.step':
         if (event.status === 'started') summary.step = { index: event.index, name: event.step };
