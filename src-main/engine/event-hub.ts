@@ -1,5 +1,6 @@
 import type { EventsFrame, LabEvent, UnsequencedEvent } from '../../src-shared/contract';
 import { Emitter, type Disposable } from '../../src-shared/rpc/disposable';
+import { runEventCount, withSeq } from './event-text';
 
 export interface EventHubOptions {
   /**
@@ -43,9 +44,9 @@ export class EventHub {
   }
 
   emit(event: UnsequencedEvent): LabEvent {
-    const numbered = { ...event, seq: ++this.seq } as LabEvent;
+    const numbered = withSeq(event, ++this.seq);
     this.pending.push(numbered);
-    this.weight += numbered.kind === 'run.events' ? Math.max(1, numbered.events.length) : 1;
+    this.weight += Math.max(1, runEventCount(event));
     if (this.weight >= this.maxBatch) this.flush();
     else if (this.timer === undefined) {
       this.timer = setTimeout(() => this.flush(), this.maxDelayMs);

@@ -25,6 +25,7 @@ import { BuildService } from './toolchain/build-service';
 import type { BuildOutput } from './toolchain/build-types';
 import { ProjectFiles } from './toolchain/project';
 import { ENGINE_NAME, ENGINE_VERSION } from './version';
+import { runEventsFromText } from './event-text';
 
 export type CommandHandlers = {
   [K in CommandName]: (input: CommandParsedInput<K>) => Promise<CommandOutput<K>> | CommandOutput<K>;
@@ -140,7 +141,7 @@ export class LabEngine {
     this.recordings = new RunRecordings(options.recordings);
     this.sessions = new SessionService(
       {
-        onEvents: (runId, events) => void this.hub.emit({ kind: 'run.events', runId, events }),
+        onEvents: (batch) => void this.hub.emit(runEventsFromText(batch)),
         onStatus: (runId, state, detail) => void this.hub.emit({ kind: 'run.status', runId, state, ...detail }),
       },
       this.recordings,

@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { WEB_SOCKET_PATH, WEB_TOKEN_PARAM, type ServerFrame } from '../../src-shared/contract';
+import { frameText } from '../engine/event-text';
 import type { LabServer } from '../engine/lab-server';
 import { rendererCsp, securityHeaders } from '../security/csp';
 import { contentTypeOf, resolveStaticFile } from '../security/static-files';
@@ -84,7 +85,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 
 function bridge(ws: WebSocket, server: LabServer): void {
   const send = (frame: ServerFrame): void => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+    if (ws.readyState === ws.OPEN) ws.send(frameText(frame));
   };
   const connection = server.connect(send);
   ws.on('message', (data: RawData, isBinary: boolean) => {

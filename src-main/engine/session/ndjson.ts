@@ -26,8 +26,13 @@ export class NdjsonWriter {
   }
 
   write(event: SimEvent): void {
+    this.writeText(JSON.stringify(event));
+  }
+
+  /** An event given as its JSON text (JSON.stringify(event)). */
+  writeText(json: string): void {
     // The same text as JSON.stringify({ seq, ...event }), without building the merged object.
-    this.push(`{"seq":${++this.seq},${JSON.stringify(event).slice(1)}`);
+    this.push(`{"seq":${++this.seq},${json.slice(1)}`);
   }
 
   /** The last record: how the run ended and its result. */

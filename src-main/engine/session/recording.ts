@@ -31,9 +31,11 @@ export class RunRecorder {
     this.wire = new PcapWriter(spec.pcap);
   }
 
-  write(events: readonly SimEvent[]): void {
-    for (const event of events) {
-      this.log.write(event);
+  /** A batch of events, and each one's JSON text if the caller has it already (JSON.stringify(event)). */
+  write(events: readonly SimEvent[], texts?: readonly string[]): void {
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      this.log.writeText(texts?.[i] ?? JSON.stringify(event));
       if (event.kind === 'wire.frame') this.wire.write(event);
     }
     this.log.flush();

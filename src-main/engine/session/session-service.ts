@@ -4,12 +4,13 @@ import type { Breakpoints } from './run-control';
 import { createControlBuffers, RunController, RunState as SharedState } from './run-control';
 import type { FromSessionWorker, WorkerRun } from './session-worker';
 import { startWorker } from '../worker-entry';
-import type { SimEvent } from '../../../src-shared/contract/sim-events';
+import type { RunEventsText } from '../event-text';
 import type { SessionLogHeaderInput } from './ndjson';
 import type { RunRecordings } from './recording';
 
 export interface SessionServiceEvents {
-  onEvents(runId: string, events: SimEvent[]): void;
+  /** A batch of the run's events, as the JSON text of their array (event-text.ts). */
+  onEvents(batch: RunEventsText): void;
   onStatus(runId: string, state: RunState, detail: { reason?: string; result?: RunResultData }): void;
 }
 
@@ -78,7 +79,7 @@ export class SessionService {
           lastProgress = performance.now();
           return;
         case 'events':
-          return this.events.onEvents(runId, message.events);
+          return this.events.onEvents({ runId, json: message.json, count: message.count });
         case 'paused':
           active.state = 'paused';
           return this.events.onStatus(runId, 'paused', { reason: describePause(message.reason) });

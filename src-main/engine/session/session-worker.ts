@@ -11,7 +11,8 @@ export type WorkerRun = Omit<RunOptions, 'onEvent' | 'beforeCall' | 'lowerBefore
 
 export type FromSessionWorker =
   | { type: 'ready' }
-  | { type: 'events'; events: SimEvent[] }
+  /** A batch of events as the JSON text of their array (the recording's text too: each event is stringified once). */
+  | { type: 'events'; json: string; count: number }
   | { type: 'paused'; reason: PauseReason }
   | { type: 'resumed' }
   | { type: 'finished'; result: ReturnType<typeof runDriver>['result'] }
@@ -56,14 +57,17 @@ const closeRecorder = (): void => {
 const BATCH = 512;
 let batch: SimEvent[] = [];
 // Each batch is on disk before the engine has it, so the recording holds exactly what the window saw.
+// The engine gets the batch as text: one JSON.stringify per event serves the recording and the
+// sockets, and neither this thread nor the engine's clones a batch of objects.
 const flush = (): void => {
   if (batch.length === 0) return;
+  const texts = batch.map((event) => JSON.stringify(event));
   try {
-    recorder?.write(batch);
+    recorder?.write(batch, texts);
   } catch (error) {
     recordingFailed(error);
   }
-  port.postMessage({ type: 'events', events: batch } satisfies FromSessionWorker);
+  port.postMessage({ type: 'events', json: `[${texts.join(',')}]`, count: batch.length } satisfies FromSessionWorker);
   batch = [];
 };
 const gate = new RunGate(
