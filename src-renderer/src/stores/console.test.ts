@@ -2,6 +2,7 @@ import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { LabEvent, SimEvent } from '../../../src-shared/contract';
 import { QUERY_SETTLE_MS, useConsoleStore } from './console';
+import { INPUT_QUIET_MS, inputArrived } from './publish-clock';
 
 let seq = 0;
 const runEvents = (runId: string, events: SimEvent[]): LabEvent => ({ kind: 'run.events', seq: ++seq, runId, events });
@@ -163,5 +164,32 @@ describe('typing into a search box', () => {
     expect(job.query.source).toBe('adapter0: Initializing → P');
     while (!job.done) job.step(Number.POSITIVE_INFINITY);
     expect(consoles.stepMatch('all', 1)).toBe(8);
+  });
+
+  it('lets an input\'s frame go first: ingest and search slices wait out the quiet period after a key or click', async () => {
+    const consoles = useConsoleStore();
+    const waitFor = async (done: () => boolean): Promise<number> => {
+      const began = performance.now();
+      while (!done() && performance.now() - began < 2000) await new Promise((resolve) => setTimeout(resolve, 2));
+      return performance.now() - began;
+    };
+    inputArrived();
+    const asked = performance.now();
+    consoles.append([runEvents('run-1', LIFE)]);
+    await new Promise((resolve) => setTimeout(resolve, INPUT_QUIET_MS / 2));
+    expect(consoles.store.count).toBe(0);
+    await waitFor(() => consoles.store.count === LIFE.length);
+    expect(consoles.store.count).toBe(LIFE.length);
+    expect(performance.now() - asked).toBeGreaterThanOrEqual(INPUT_QUIET_MS - 2);
+
+    // A search typed now starts over history once the key's quiet period is over.
+    inputArrived();
+    const typed = performance.now();
+    consoles.setQuery('all', 'adapter0');
+    await new Promise((resolve) => setTimeout(resolve, INPUT_QUIET_MS / 2));
+    expect(consoles.matches('all')!.done).toBe(false);
+    await waitFor(() => consoles.matches('all')!.done);
+    expect(consoles.matches('all')!.length).toBe(4);
+    expect(performance.now() - typed).toBeGreaterThanOrEqual(INPUT_QUIET_MS - 2);
   });
 });

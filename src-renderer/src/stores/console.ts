@@ -10,7 +10,7 @@ import { parseQuery, SearchJob, type Query } from '../consoles/search';
 import { TimelineModel } from '../timeline/timeline-model';
 import type { CheckedRunEvents } from '../transport/event-pipeline';
 import { useEngineStore } from './engine';
-import { publishOnTick } from './publish-clock';
+import { publishOnTick, quietRemaining } from './publish-clock';
 
 /** The consoles, each a view on the same lines by category. `testid` is the console's data-testid. */
 export const CONSOLES = [
@@ -172,6 +172,12 @@ export const useConsoleStore = defineStore('console', () => {
 
   /** Turns queued events into lines for up to `budgetMs` (Infinity: all of them, for tests). */
   function ingest(budgetMs: number): void {
+    // Right after an input, its frame comes first: the slice waits for the quiet period to end.
+    const quiet = Number.isFinite(budgetMs) ? quietRemaining() : 0;
+    if (quiet > 0) {
+      setTimeout(() => ingest(budgetMs), quiet);
+      return;
+    }
     ingestScheduled = false;
     const deadline = performance.now() + budgetMs;
     let changed = false;
@@ -323,6 +329,11 @@ export const useConsoleStore = defineStore('console', () => {
     if (searching) return;
     searching = true;
     const slice = (): void => {
+      const quiet = quietRemaining();
+      if (quiet > 0) {
+        setTimeout(slice, quiet);
+        return;
+      }
       let pending = 0;
       let remaining = 0;
       let total = 0;

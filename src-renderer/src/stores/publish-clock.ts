@@ -20,6 +20,8 @@ export const RENDER_SHARE = 0.2;
 
 /** How long an input holds the next tick back, ms. */
 export const INPUT_QUIET_MS = 50;
+/** The events that count as input. */
+export const INPUT_TYPES = ['keydown', 'pointerdown', 'wheel'] as const;
 
 /** An animation frame at 60 Hz, ms: what the gap to the next frame takes when nothing holds it back. */
 const FRAME_MS = 1000 / 60;
@@ -61,7 +63,15 @@ export function inputArrived(): void {
 }
 
 if (typeof window !== 'undefined' && typeof window.addEventListener === 'function') {
-  for (const type of ['keydown', 'pointerdown', 'wheel']) window.addEventListener(type, inputArrived, { capture: true, passive: true });
+  for (const type of INPUT_TYPES) window.addEventListener(type, inputArrived, { capture: true, passive: true });
+}
+
+/**
+ * How long the latest input's quiet period still lasts, ms (0: none). The window's background work
+ * (ingest and search slices) waits for it too, so the input's own frame comes first.
+ */
+export function quietRemaining(): number {
+  return Math.max(0, quietUntil - performance.now());
 }
 
 /** How long the next tick should still wait, ms (0: now). */

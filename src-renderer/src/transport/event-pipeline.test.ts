@@ -5,7 +5,7 @@ import { LabClient, type Disposable, type FrameTransport } from '../../../src-sh
 import { encodeRunBatch, MODEL_KINDS } from '../consoles/line-block';
 import { LineStore } from '../consoles/line-store';
 import { useConsoleStore } from '../stores/console';
-import { readFrame, type CheckedEventsFrame, type CheckedRunEvents } from './event-pipeline';
+import { FrameQueue, MAX_QUIET_MS, readFrame, type CheckedEventsFrame, type CheckedRunEvents } from './event-pipeline';
 
 const LIFE: SimEvent[] = [
   { kind: 'run.started', t: 0, driver: 'driver', seed: 1, scenario: 'default', faults: [] },
@@ -119,5 +119,93 @@ describe('the socket worker pipeline', () => {
     consoles.ingest(Number.POSITIVE_INFINITY);
     const job = consoles.matches('all')!;
     expect(Array.from({ length: job.length }, (_, i) => consoles.store.text(job.at(i)))).toEqual(['    0.004 ms  adapter adapter0: Initializing → Paused']);
+  });
+});
+
+/** A FrameQueue on a fake clock: tasks run when `run` is called, timers when the clock reaches them. */
+function queueOnFakeClock(): { queue: FrameQueue; handled: string[]; advance: (ms: number) => void } {
+  let now = 0;
+  const handled: string[] = [];
+  let pending: Array<{ at: number; callback: () => void }> = [];
+  const queue = new FrameQueue(
+    (text) => handled.push(text),
+    (callback, delayMs) => pending.push({ at: now + delayMs, callback }),
+    () => now,
+  );
+  /** Moves the clock on, running every task due by then, in order. */
+  const advance = (ms: number): void => {
+    const end = now + ms;
+    for (;;) {
+      const due = pending.filter((p) => p.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      pending = pending.filter((p) => p !== due);
+      now = Math.max(now, due.at);
+      due.callback();
+    }
+    now = end;
+  };
+  return { queue, handled, advance };
+}
+
+describe('the socket worker frame queue', () => {
+  it('reads frames in order, one per task, so a quiet request is seen between two frames', () => {
+    const { queue, handled, advance } = queueOnFakeClock();
+    queue.push('a');
+    queue.push('b');
+    queue.push('c');
+    expect(handled).toEqual([]);
+    advance(0);
+    expect(handled).toEqual(['a', 'b', 'c']);
+    expect(queue.length).toBe(0);
+  });
+
+  it('holds frames back while the window asks for quiet, then reads them in order; what follows the last frame waits for it', () => {
+    const { queue, handled, advance } = queueOnFakeClock();
+    queue.push('a');
+    queue.quiet(50);
+    queue.push('b');
+    let closed = false;
+    queue.after(() => {
+      closed = true;
+    });
+    advance(49);
+    expect(handled).toEqual([]);
+    expect(closed).toBe(false);
+    // A second input during the quiet period extends it from its own time.
+    queue.quiet(50);
+    advance(40);
+    expect(handled).toEqual([]);
+    advance(10);
+    expect(handled).toEqual(['a', 'b']);
+    expect(closed).toBe(true);
+  });
+
+  it('never holds the stream back longer than MAX_QUIET_MS, whatever it is asked', () => {
+    const { queue, handled, advance } = queueOnFakeClock();
+    queue.quiet(60_000);
+    queue.quiet(Number.NaN);
+    queue.push('a');
+    advance(MAX_QUIET_MS - 1);
+    expect(handled).toEqual([]);
+    advance(1);
+    expect(handled).toEqual(['a']);
+  });
+
+  it('goes on with the next frame when one throws', () => {
+    const handled: string[] = [];
+    const tasks: Array<() => void> = [];
+    const queue = new FrameQueue(
+      (text) => {
+        if (text === 'bad') throw new Error('unreadable');
+        handled.push(text);
+      },
+      (callback) => tasks.push(callback),
+      () => 0,
+    );
+    queue.push('bad');
+    queue.push('good');
+    expect(() => tasks.shift()!()).toThrow('unreadable');
+    tasks.shift()!();
+    expect(handled).toEqual(['good']);
   });
 });

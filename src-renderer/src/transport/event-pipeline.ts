@@ -18,8 +18,84 @@ export type FromSocketWorker =
   | { t: 'open' }
   | { t: 'closed'; reason: string };
 
-/** What the window posts to the worker. */
-export type ToSocketWorker = { t: 'connect'; url: string } | { t: 'send'; text: string } | { t: 'close' };
+/**
+ * What the window posts to the worker. `quiet`: the user just gave an input (a key, a click, the
+ * wheel); the worker holds the stream back for `ms` so the window's main thread and the compositor
+ * have the CPU for that input's frame (on a 2-CPU machine a busy worker takes one of them).
+ */
+export type ToSocketWorker = { t: 'connect'; url: string } | { t: 'send'; text: string } | { t: 'close' } | { t: 'quiet'; ms: number };
+
+/** The longest a quiet request holds the stream back, ms, however it is asked. */
+export const MAX_QUIET_MS = 200;
+
+/**
+ * The frames from the engine as the socket worker takes them on: in order, one per task (so a
+ * quiet request from the window is seen between two frames), and none while a quiet period lasts.
+ * `handle` reads a frame; `schedule` runs a callback as the worker's next task, or after `delayMs`.
+ */
+export class FrameQueue {
+  /** Frames' text, and callbacks to run in their place (what follows the last frame: the socket closed). */
+  private readonly texts: Array<string | (() => void)> = [];
+  private head = 0;
+  private quietUntil = -Infinity;
+  private scheduled = false;
+
+  constructor(
+    private readonly handle: (text: string) => void,
+    private readonly schedule: (callback: () => void, delayMs: number) => void,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Frames waiting. */
+  get length(): number {
+    return this.texts.length - this.head;
+  }
+
+  push(text: string): void {
+    this.texts.push(text);
+    this.wake(0);
+  }
+
+  /** Runs `callback` once the frames pushed before it have been handled. */
+  after(callback: () => void): void {
+    this.texts.push(callback);
+    this.wake(0);
+  }
+
+  /** Holds frames back for `ms` from now (a later request may extend it, never past MAX_QUIET_MS from its own time). */
+  quiet(ms: number): void {
+    const until = this.now() + Math.max(0, Math.min(MAX_QUIET_MS, Number.isFinite(ms) ? ms : 0));
+    this.quietUntil = Math.max(this.quietUntil, until);
+  }
+
+  private wake(delayMs: number): void {
+    if (this.scheduled || this.length === 0) return;
+    this.scheduled = true;
+    this.schedule(() => {
+      this.scheduled = false;
+      this.next();
+    }, delayMs);
+  }
+
+  private next(): void {
+    const wait = this.quietUntil - this.now();
+    if (wait > 0) return this.wake(wait);
+    const item = this.texts[this.head++]!;
+    if (this.head === this.texts.length) {
+      this.texts.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024) {
+      this.texts.splice(0, this.head);
+      this.head = 0;
+    }
+    try {
+      if (typeof item === 'string') this.handle(item);
+      else item();
+    } finally {
+      this.wake(0);
+    }
+  }
+}
 
 /** An events frame whose events passed validation in the worker (LabClient trusts these, see rpc/transport.ts). */
 export interface CheckedEventsFrame {

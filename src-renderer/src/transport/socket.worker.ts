@@ -1,10 +1,11 @@
 /// <reference lib="webworker" />
-import { readFrame, type FromSocketWorker, type ToSocketWorker } from './event-pipeline';
+import { FrameQueue, readFrame, type FromSocketWorker, type ToSocketWorker } from './event-pipeline';
 
 /**
  * The web host's WebSocket, off the window's main thread: frames arrive here, are parsed, checked
  * and turned into console lines (event-pipeline.ts), and go on to the window with their buffers
- * transferred. What the window sends goes out as it is.
+ * transferred, one frame per task and none while the window asks for quiet (an input's frame is
+ * being made). What the window sends goes out as it is.
  */
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 let socket: WebSocket | undefined;
@@ -19,6 +20,36 @@ function finish(reason: string): void {
   post({ t: 'closed', reason });
 }
 
+/** One frame from the engine, read and posted on to the window. */
+function read(text: string): void {
+  try {
+    const { frames, transfer } = readFrame(text);
+    // The buffers go with the last frame (the events frame): each frame is a message of its own.
+    frames.forEach((frame, i) => post({ t: 'frame', frame }, i === frames.length - 1 ? transfer : []));
+  } catch (error) {
+    // Never expected (readFrame validates before it describes), but a frame it cannot read is reported, not fatal.
+    const message = `the socket worker could not read a frame from the engine (${text.length} characters, starting ${JSON.stringify(text.slice(0, 80))}): ${error instanceof Error ? error.message : String(error)}`;
+    post({ t: 'frame', frame: { t: 'error', error: { code: 'E_INTERNAL', message } } });
+  }
+}
+
+/** The next task: a message to itself (timers of 0 ms are clamped once nested), or a timer for a delay. */
+const nextTask: (callback: () => void, delayMs: number) => void = (() => {
+  const channel = new MessageChannel();
+  const waiting: Array<() => void> = [];
+  channel.port1.onmessage = () => waiting.shift()?.();
+  return (callback, delayMs) => {
+    if (delayMs > 0) {
+      setTimeout(callback, delayMs);
+      return;
+    }
+    waiting.push(callback);
+    channel.port2.postMessage(0);
+  };
+})();
+
+const frames = new FrameQueue(read, nextTask);
+
 scope.onmessage = (event: MessageEvent<ToSocketWorker>) => {
   const message = event.data;
   switch (message.t) {
@@ -30,26 +61,19 @@ scope.onmessage = (event: MessageEvent<ToSocketWorker>) => {
         pending = undefined;
         post({ t: 'open' });
       });
-      socket.addEventListener('message', (e: MessageEvent<unknown>) => {
-        const text = typeof e.data === 'string' ? e.data : String(e.data);
-        try {
-          const { frames, transfer } = readFrame(text);
-          // The buffers go with the last frame (the events frame): each frame is a message of its own.
-          frames.forEach((frame, i) => post({ t: 'frame', frame }, i === frames.length - 1 ? transfer : []));
-        } catch (error) {
-          // Never expected (readFrame validates before it describes), but a frame it cannot read is reported, not fatal.
-          const message = `the socket worker could not read a frame from the engine (${text.length} characters, starting ${JSON.stringify(text.slice(0, 80))}): ${error instanceof Error ? error.message : String(error)}`;
-          post({ t: 'frame', frame: { t: 'error', error: { code: 'E_INTERNAL', message } } });
-        }
-      });
-      socket.addEventListener('close', (e) => finish(`socket closed (${e.code}${e.reason ? `: ${e.reason}` : ''})`));
-      socket.addEventListener('error', () => finish('socket error'));
+      socket.addEventListener('message', (e: MessageEvent<unknown>) => frames.push(typeof e.data === 'string' ? e.data : String(e.data)));
+      // The window gets every frame that came before it hears that the socket closed.
+      socket.addEventListener('close', (e) => frames.after(() => finish(`socket closed (${e.code}${e.reason ? `: ${e.reason}` : ''})`)));
+      socket.addEventListener('error', () => frames.after(() => finish('socket error')));
       return;
     }
     case 'send':
       if (closed) return;
       if (pending) pending.push(message.text);
       else socket?.send(message.text);
+      return;
+    case 'quiet':
+      frames.quiet(message.ms);
       return;
     case 'close':
       socket?.close(1000, 'client closed');
