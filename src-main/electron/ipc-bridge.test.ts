@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { LabEvent } from '../../src-shared/contract';
 import { BridgeTransport, LabClient } from '../../src-shared/rpc';
+import { runEventsFromText } from '../engine/event-text';
 import { LabEngine } from '../engine/lab-engine';
 import { LabServer } from '../engine/lab-server';
 import { attachStandInBridge, StandInIpcMain, standInRenderer } from '../testing/ipc-standin';
@@ -55,6 +57,30 @@ describe('Electron IPC bridge', () => {
     engine.hub.flush();
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(received).toEqual([]);
+    client.close();
+    renderer.destroy();
+    detach();
+    engine.dispose();
+  });
+
+  it('posts event frames on the port as JSON text, a run batch spliced in as the session worker wrote it', async () => {
+    const engine = new LabEngine({ host: 'electron', heartbeatMs: 0 });
+    const ipc = new StandInIpcMain();
+    const detach = attachStandInBridge(ipc, new LabServer(engine));
+    const renderer = standInRenderer(ipc);
+    const raw: unknown[] = [];
+    renderer.bridge.onFrame((frame) => raw.push(frame));
+    const client = await LabClient.connect(new BridgeTransport(renderer.bridge));
+    const received: LabEvent[] = [];
+    client.onEvents((events) => received.push(...events));
+    const events = [{ kind: 'debug.print', t: 5, text: 'héllo' }];
+    engine.hub.emit(runEventsFromText({ runId: 'run-1', json: JSON.stringify(events), count: 1 }));
+    engine.hub.flush();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(raw).toHaveLength(1);
+    expect(typeof raw[0]).toBe('string');
+    expect(raw[0]).toContain('"events":[{"kind":"debug.print","t":5,"text":"héllo"}]');
+    expect(received).toEqual([{ kind: 'run.events', runId: 'run-1', events, seq: 1 }]);
     client.close();
     renderer.destroy();
     detach();

@@ -1,6 +1,7 @@
 import type { IpcMainEvent, IpcMainInvokeEvent } from 'electron';
 import { ipcChannels, type ServerFrame } from '../../src-shared/contract';
 import type { LabServer, ServerConnection } from '../engine/lab-server';
+import { frameText } from '../engine/event-text';
 
 /** The parts of a MessagePortMain the bridge uses (Node's MessagePort has them too). */
 export interface EventPort {
@@ -36,7 +37,8 @@ interface RendererLink {
 /**
  * Bridges the contract to renderers: client frames arrive by `ipcRenderer.invoke` and are answered
  * in the reply (the sender is checked on every call); event batches go out over a MessagePort per
- * renderer. Returns a function that detaches everything.
+ * renderer, as JSON text (a run's batches are spliced in as the session worker wrote them, and a
+ * string crosses the port and the context bridge without a structured clone of every event). Returns a function that detaches everything.
  */
 export function attachIpcBridge(options: IpcBridgeOptions): () => void {
   const { ipcMain, server } = options;
@@ -50,7 +52,7 @@ export function attachIpcBridge(options: IpcBridgeOptions): () => void {
         port: undefined,
         backlog: [],
         connection: server.connect((frame) => {
-          if (created.port) created.port.postMessage(frame);
+          if (created.port) created.port.postMessage(frameText(frame));
           else created.backlog.push(frame);
         }),
       };
@@ -80,7 +82,7 @@ export function attachIpcBridge(options: IpcBridgeOptions): () => void {
     link.port = port1;
     port1.start();
     event.sender.postMessage(ipcChannels.eventPort, null, [port2 as Electron.MessagePortMain]);
-    for (const frame of link.backlog.splice(0)) port1.postMessage(frame);
+    for (const frame of link.backlog.splice(0)) port1.postMessage(frameText(frame));
   };
   ipcMain.on(ipcChannels.requestEventPort, onPortRequest);
 

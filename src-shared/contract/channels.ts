@@ -18,9 +18,21 @@ export const PRELOAD_GLOBAL = 'ndisLabBridge';
 export interface PreloadBridge {
   /** Sends a client frame; resolves with the engine's answer frame, if any. */
   request(frame: unknown): Promise<unknown>;
-  /** Receives server frames that arrive unasked (event batches). Returns an unsubscribe function. */
+  /**
+   * Receives server frames that arrive unasked (event batches), each as its JSON text (or, from an
+   * older main process, as an object). Returns an unsubscribe function.
+   */
   onFrame(listener: (frame: unknown) => void): () => void;
+  /**
+   * Instead of onFrame: hands the page the MessagePort the frames arrive on, posted to the page's
+   * own window as `window.postMessage(EVENT_PORT_MESSAGE, '*', [port])` (now, or when the port
+   * comes), so that the page can give it to a worker and read the stream off its main thread.
+   */
+  handOverEvents?(): void;
 }
+
+/** The message the preload posts to the page's window with the event port (PreloadBridge.handOverEvents). */
+export const EVENT_PORT_MESSAGE = 'ndis-lab:event-port';
 
 /** Path and query parameter of the web host's WebSocket endpoint. */
 export const WEB_SOCKET_PATH = '/lab';

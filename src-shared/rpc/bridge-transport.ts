@@ -1,10 +1,11 @@
 import type { PreloadBridge } from '../contract/channels';
 import { Emitter, toDisposable, type Disposable } from './disposable';
-import type { FrameTransport } from './transport';
+import { parseFrame, type FrameTransport } from './transport';
 
 /**
  * Frames over the Electron preload bridge: client frames go out as `ipcRenderer.invoke` requests
- * whose answers come back as frames; event batches arrive through the MessagePort the preload holds.
+ * whose answers come back as frames; event batches arrive through the MessagePort the preload holds,
+ * as JSON text. (The window itself hands that port to a worker instead: transport/worker-transport.ts.)
  */
 export class BridgeTransport implements FrameTransport {
   private readonly frames = new Emitter<unknown>();
@@ -13,7 +14,7 @@ export class BridgeTransport implements FrameTransport {
   private closed = false;
 
   constructor(private readonly bridge: PreloadBridge) {
-    this.unsubscribe = bridge.onFrame((frame) => this.frames.fire(frame));
+    this.unsubscribe = bridge.onFrame((frame) => this.frames.fire(typeof frame === 'string' ? parseFrame(frame) : frame));
   }
 
   send(frame: unknown): void {

@@ -19,3 +19,12 @@ export interface FrameTransport {
    */
   readonly checksEvents?: boolean;
 }
+
+/** A frame's JSON text as a frame; text that is not JSON becomes an unparseable frame the client reports. */
+export function parseFrame(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return { t: 'unparseable', text: text.slice(0, 200) };
+  }
+}

@@ -1,5 +1,5 @@
 import { Emitter, toDisposable, type Disposable } from './disposable';
-import type { FrameTransport } from './transport';
+import { parseFrame, type FrameTransport } from './transport';
 
 /** The part of the WebSocket API we use; the browser's WebSocket and the `ws` package both have it. */
 export interface WebSocketLike {
@@ -25,14 +25,7 @@ export class WebSocketTransport implements FrameTransport {
     if (socket.readyState === OPEN) this.flush();
     socket.addEventListener('open', () => this.flush());
     socket.addEventListener('message', (event) => {
-      const text = typeof event.data === 'string' ? event.data : String(event.data);
-      let frame: unknown;
-      try {
-        frame = JSON.parse(text);
-      } catch {
-        frame = { t: 'unparseable', text: text.slice(0, 200) };
-      }
-      this.frames.fire(frame);
+      this.frames.fire(parseFrame(typeof event.data === 'string' ? event.data : String(event.data)));
     });
     socket.addEventListener('close', (event) => this.finish(`socket closed (${event.code}${event.reason ? `: ${event.reason}` : ''})`));
     socket.addEventListener('error', () => this.finish('socket error'));

@@ -23,7 +23,15 @@ export type FromSocketWorker =
  * wheel); the worker holds the stream back for `ms` so the window's main thread and the compositor
  * have the CPU for that input's frame (on a 2-CPU machine a busy worker takes one of them).
  */
-export type ToSocketWorker = { t: 'connect'; url: string } | { t: 'send'; text: string } | { t: 'close' } | { t: 'quiet'; ms: number };
+export type ToSocketWorker =
+  | { t: 'connect'; url: string }
+  /** Electron: the port the engine's event frames arrive on, from the preload (PreloadBridge.handOverEvents). */
+  | { t: 'port'; port: MessagePort }
+  /** Electron: an answer to a client frame, as its JSON text; it is read in order with the events, through the same checks. */
+  | { t: 'answer'; text: string }
+  | { t: 'send'; text: string }
+  | { t: 'close' }
+  | { t: 'quiet'; ms: number };
 
 /** The longest a quiet request holds the stream back, ms, however it is asked. */
 export const MAX_QUIET_MS = 200;

@@ -2,7 +2,8 @@
 import { FrameQueue, readFrame, type FromSocketWorker, type ToSocketWorker } from './event-pipeline';
 
 /**
- * The web host's WebSocket, off the window's main thread: frames arrive here, are parsed, checked
+ * The engine's event stream, off the window's main thread: the web host's WebSocket, or in Electron
+ * the MessagePort the preload hands over. Frames arrive here, are parsed, checked
  * and turned into console lines (event-pipeline.ts), and go on to the window with their buffers
  * transferred, one frame per task and none while the window asks for quiet (an input's frame is
  * being made). What the window sends goes out as it is.
@@ -67,6 +68,17 @@ scope.onmessage = (event: MessageEvent<ToSocketWorker>) => {
       socket.addEventListener('error', () => frames.after(() => finish('socket error')));
       return;
     }
+    case 'port': {
+      // Electron: frames come from the main process over this port (as JSON text; an object from an older one).
+      const port = message.port;
+      port.onmessage = (e: MessageEvent<unknown>) => frames.push(typeof e.data === 'string' ? e.data : JSON.stringify(e.data));
+      port.onmessageerror = () => frames.after(() => post({ t: 'frame', frame: { t: 'error', error: { code: 'E_INTERNAL', message: 'an event frame from the main process could not be received (messageerror)' } } }));
+      port.start();
+      return;
+    }
+    case 'answer':
+      frames.push(message.text);
+      return;
     case 'send':
       if (closed) return;
       if (pending) pending.push(message.text);

@@ -1,3 +1,4 @@
+import { EVENT_PORT_MESSAGE, type PreloadBridge } from '../../../src-shared/contract';
 import { Emitter, toDisposable, type Disposable, type FrameTransport } from '../../../src-shared/rpc';
 import { INPUT_QUIET_MS, INPUT_TYPES } from '../stores/publish-clock';
 import type { FromSocketWorker, ToSocketWorker } from './event-pipeline';
@@ -5,32 +6,51 @@ import type { FromSocketWorker, ToSocketWorker } from './event-pipeline';
 /** Inputs closer together than this share one quiet request to the worker, ms. */
 const QUIET_REQUEST_GAP_MS = 20;
 
+/** Where the worker's frames come from: the web host's WebSocket, or Electron's preload bridge. */
+export type WorkerSource = { kind: 'socket'; url: string } | { kind: 'bridge'; bridge: PreloadBridge };
+
 /**
- * Frames over the web host's WebSocket, which a worker holds (socket.worker.ts): the worker parses
- * each frame, validates its events against the contract and describes run events as console
- * lines, so the window's main thread only takes the results. `checksEvents` tells LabClient that
+ * Frames from the engine through a worker (socket.worker.ts): the web host's WebSocket, which the
+ * worker holds, or in Electron the event port the preload hands over (client frames then go out
+ * through the bridge's requests, and their answers come back here). The worker parses each frame,
+ * validates its events against the contract and describes run events as console lines, so the
+ * window's main thread only takes the results. `checksEvents` tells LabClient that
  * the events were validated there. Each input (key, click, wheel) asks the worker to hold the
  * stream back for INPUT_QUIET_MS, as the publish clock holds the views back: the input's frame
  * gets the CPU first.
  */
-export class WorkerSocketTransport implements FrameTransport {
+export class WorkerTransport implements FrameTransport {
   readonly checksEvents = true;
   private readonly frames = new Emitter<unknown>();
   private readonly closes = new Emitter<string>();
   private closed = false;
   private stopListening: () => void = () => undefined;
 
+  private stopPortListening: () => void = () => undefined;
+
   constructor(
     private readonly worker: Worker,
-    url: string,
+    private readonly source: WorkerSource,
   ) {
     worker.onmessage = (event: MessageEvent<FromSocketWorker>) => {
       const message = event.data;
       if (message.t === 'frame') this.frames.fire(message.frame);
       else if (message.t === 'closed') this.finish(message.reason);
     };
-    worker.onerror = (event) => this.finish(`the socket worker failed: ${event.message || 'could not start'}`);
-    this.post({ t: 'connect', url });
+    worker.onerror = (event) => this.finish(`the event worker failed: ${event.message || 'could not start'}`);
+    if (source.kind === 'socket') this.post({ t: 'connect', url: source.url });
+    else {
+      // The preload posts the port to this window (never another's: the source is checked), and it goes on to the worker.
+      const onPort = (event: MessageEvent<unknown>): void => {
+        if (event.source !== window || event.data !== EVENT_PORT_MESSAGE || !event.ports[0]) return;
+        const port = event.ports[0];
+        if (this.closed) port.close();
+        else this.worker.postMessage({ t: 'port', port } satisfies ToSocketWorker, [port]);
+      };
+      window.addEventListener('message', onPort);
+      this.stopPortListening = () => window.removeEventListener('message', onPort);
+      source.bridge.handOverEvents!();
+    }
     if (typeof window !== 'undefined' && typeof window.addEventListener === 'function') {
       let last = -Infinity;
       const onInput = (): void => {
@@ -48,7 +68,17 @@ export class WorkerSocketTransport implements FrameTransport {
 
   send(frame: unknown): void {
     if (this.closed) return;
-    this.post({ t: 'send', text: JSON.stringify(frame) });
+    if (this.source.kind === 'socket') {
+      this.post({ t: 'send', text: JSON.stringify(frame) });
+      return;
+    }
+    this.source.bridge.request(frame).then(
+      // Through the worker too: no frame reaches the client unchecked, whichever way it came.
+      (answer) => {
+        if (answer !== null && answer !== undefined) this.post({ t: 'answer', text: typeof answer === 'string' ? answer : JSON.stringify(answer) });
+      },
+      (error: unknown) => this.frames.fire({ t: 'error', error: { code: 'E_INTERNAL', message: `IPC failed: ${String(error)}` } }),
+    );
   }
 
   onFrame(listener: (frame: unknown) => void): Disposable {
@@ -76,6 +106,7 @@ export class WorkerSocketTransport implements FrameTransport {
     if (this.closed) return;
     this.closed = true;
     this.stopListening();
+    this.stopPortListening();
     this.closes.fire(reason);
     this.worker.terminate();
   }
