@@ -396,6 +396,15 @@ export class LineStore {
     return { base: chunk.base, count: chunk.count, text: decoder.decode(chunk.bytes.subarray(0, chunk.used)), category: chunk.category };
   }
 
+  /**
+   * The chunk holding line `id` as it is stored: its UTF-8 bytes (`used` of them, each line ending
+   * at `ends[i]` with its newline) and its category column. Read, never written.
+   */
+  chunkBytes(id: number): { base: number; count: number; bytes: Uint8Array; used: number; ends: Uint32Array; category: Uint8Array } {
+    const [chunk] = this.locate(id);
+    return { base: chunk.base, count: chunk.count, bytes: chunk.bytes, used: chunk.used, ends: chunk.ends, category: chunk.category };
+  }
+
   /** Forgets every line (ids go on from where they were, so old ids never come back). */
   clear(): void {
     const first = this.nextId;

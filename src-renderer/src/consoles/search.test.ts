@@ -7,7 +7,10 @@ const q = (text: string): Query => parseQuery(text)!;
 describe('parseQuery', () => {
   it('reads text, /regex/flags, and says what is wrong with a bad regex', () => {
     expect(parseQuery('   ')).toBeUndefined();
-    expect(q(' NdisMSetMiniportAttributes ')).toEqual({ kind: 'text', source: 'NdisMSetMiniportAttributes', needle: 'ndismsetminiportattributes' });
+    expect(q(' NdisMSetMiniportAttributes ')).toMatchObject({ kind: 'text', source: 'NdisMSetMiniportAttributes', needle: 'ndismsetminiportattributes' });
+    // An ASCII needle is also kept as bytes (history is searched in the stored UTF-8); any other is not.
+    expect(Array.from((q('Ndis') as { bytes?: Uint8Array }).bytes ?? [])).toEqual([0x6e, 0x64, 0x69, 0x73]);
+    expect((q('→ Paused') as { bytes?: Uint8Array }).bytes).toBeUndefined();
     const regex = q('/Ndis\\w+Attributes/i');
     expect(regex.kind).toBe('regex');
     expect(regex.kind === 'regex' && regex.regex.flags).toBe('i');
@@ -71,6 +74,61 @@ describe('SearchJob', () => {
     odd.step(1000);
     expect(ids(odd)).toEqual([5, 15]);
     expect(odd.scanned).toBe(23);
+  });
+
+  it('finds in the stored bytes exactly what the text path finds, line by line: any case, non-ASCII text around, the characters that lower-case into ASCII', () => {
+    const texts = [
+      'adapter adapter0: Initializing → Paused',
+      'hw adapter0: write TDT ← 0x00000010 (hardware.c:88)',
+      'DbgPrint: LabNic: héllo ✓ 𝄞 LINK up',
+      'T = 300 \u212A',
+      'X\u0130X',
+      'NdisMIndicateStatusEx(StatusCode=NDIS_STATUS_LINK_STATE)',
+      'link',
+      'lin',
+      '',
+      'ndis.call NdisAllocateMemoryWithTagPriority = 0x00001000',
+    ];
+    const lines: Array<[string, number]> = [];
+    for (let i = 0; i < 60; i++) lines.push([texts[i % texts.length]!, i % 3 ? 1 : 4]);
+    for (const chunkLines of [1, 3, 8]) {
+      const s = store(lines, chunkLines);
+      for (const needle of ['link', 'LINK', 'k', 'init', 'i', 'tdt ← 0x', 'ndis_status_link', 'n', '0x00001000', 'zz', 'link up', 'e ']) {
+        for (const mask of [1, 4, 5]) {
+          const query = q(needle);
+          const job = new SearchJob(s, mask, query);
+          job.step(1000);
+          const expected = lines.map(([text, category], id) => (category & mask && lineMatches(text, query) ? id : -1)).filter((id) => id >= 0);
+          expect(ids(job), `"${needle}", mask ${mask}, chunks of ${chunkLines}`).toEqual(expected);
+        }
+      }
+    }
+  });
+
+  it('tests a block of new lines in its bytes as offer would test them one by one, from the job\'s boundary on', () => {
+    const texts = ['LINK up', 'T = 300 \u212A', 'hw adapter0: write TDT ← 0x10', 'link', 'nothing here', 'X\u0130X'];
+    for (const needle of ['link', 'k', 'i', 'tdt ←', '/^link$/']) {
+      const s = store([['old link', 1]], 4);
+      const job = new SearchJob(s, 1 | 2, q(needle));
+      job.step(1000);
+      // The block as the socket worker makes it: UTF-8 lines with their ends and categories.
+      const encoder = new TextEncoder();
+      const parts = texts.map((t) => encoder.encode(`${t}\n`));
+      const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      const ends = new Uint32Array(texts.length);
+      let at = 0;
+      parts.forEach((p, i) => {
+        bytes.set(p, at);
+        at += p.length;
+        ends[i] = at;
+      });
+      const category = Uint8Array.from(texts, (_, i) => (i === 4 ? 4 : 1 + (i % 2)));
+      // Lines 1 … 5 of the block, the first of them with id 0 (at the job's boundary: that one was history).
+      job.offerBytes(0, bytes, ends, category, 1, texts.length);
+      const expected = texts.map((t, i) => (i >= 2 && category[i]! & 3 && lineMatches(t, q(needle)) ? i - 1 : -1)).filter((id) => id >= 0);
+      const history = lineMatches('old link', q(needle)) ? [0] : [];
+      expect(ids(job), needle).toEqual([...history, ...expected]);
+    }
   });
 
   it('does not match across line ends', () => {

@@ -7,7 +7,8 @@ import { IdList, type LineStore } from './line-store';
  * lines there are; lines that arrive meanwhile are tested as they come (SearchJob.offer).
  */
 export type Query =
-  | { kind: 'text'; source: string; needle: string }
+  /** `bytes`: the needle as UTF-8 when it is all ASCII (then history is searched in the stored bytes, with no text decoded). */
+  | { kind: 'text'; source: string; needle: string; bytes?: Uint8Array }
   | { kind: 'regex'; source: string; regex: RegExp }
   | { kind: 'invalid'; source: string; error: string };
 
@@ -28,7 +29,24 @@ export function parseQuery(input: string): Query | undefined {
       return { kind: 'invalid', source, error: error instanceof Error ? error.message : String(error) };
     }
   }
-  return { kind: 'text', source, needle: source.toLowerCase() };
+  const needle = source.toLowerCase();
+  return /^[\x00-\x7f]+$/.test(needle) ? { kind: 'text', source, needle, bytes: Uint8Array.from(needle, (c) => c.charCodeAt(0)) } : { kind: 'text', source, needle };
+}
+
+/** ASCII upper case to lower case; any other byte as it is. */
+function fold(byte: number): number {
+  return byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
+}
+
+/**
+ * Whether `bytes[from, to)` holds a character that lower-cases to ASCII letters (U+0130 İ → "i̇",
+ * U+212A KELVIN SIGN → "k"): the only ones for which a byte comparison and String.toLowerCase
+ * would differ on an ASCII needle.
+ */
+function foldsIntoAscii(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let at = bytes.indexOf(0xb0, from); at >= 0 && at < to; at = bytes.indexOf(0xb0, at + 1)) if (at > from && bytes[at - 1] === 0xc4) return true;
+  for (let at = bytes.indexOf(0xaa, from); at >= 0 && at < to; at = bytes.indexOf(0xaa, at + 1)) if (at > from + 1 && bytes[at - 1] === 0x84 && bytes[at - 2] === 0xe2) return true;
+  return false;
 }
 
 export function lineMatches(text: string, query: Query): boolean {
@@ -151,6 +169,7 @@ export class SearchJob {
   }
 
   private scanChunk(): void {
+    if (this.query.kind === 'text' && this.query.bytes && this.scanChunkBytes(this.query.bytes)) return;
     const { base, count, text, category } = this.store.chunkText(this.next);
     const from = this.next - base;
     const to = Math.min(count, this.boundary - base);
@@ -199,4 +218,69 @@ export class SearchJob {
     this.scanned += to - from;
     this.next = base + to;
   }
+
+  /** A text query with an ASCII needle, matched in the chunk's stored bytes (matchLineBytes); false if it cannot be. */
+  private scanChunkBytes(needle: Uint8Array): boolean {
+    const { base, count, bytes, ends, category } = this.store.chunkBytes(this.next);
+    const from = this.next - base;
+    const to = Math.min(count, this.boundary - base);
+    const older = this.older;
+    if (!matchLineBytes(needle, bytes, ends, category, this.mask, from, to, (line) => older.push(base + line))) return false;
+    this.scanned += to - from;
+    this.next = base + to;
+    return true;
+  }
+
+  /**
+   * Lines `from` … `to` of a block of new lines in the store's form (UTF-8 `bytes`, line i ending
+   * with its newline at `ends[i]`), the first of them with id `firstId`: tested in their bytes when
+   * the query allows, else decoded.
+   */
+  offerBytes(firstId: number, bytes: Uint8Array, ends: Uint32Array, category: Uint8Array, from: number, to: number): void {
+    if (firstId + (to - from) <= this.boundary) return;
+    const skip = Math.max(0, this.boundary - firstId);
+    const start = from + skip;
+    const newer = this.newer;
+    const query = this.query;
+    if (query.kind === 'text' && query.bytes && matchLineBytes(query.bytes, bytes, ends, category, this.mask, start, to, (line) => newer.push(firstId + (line - from)))) return;
+    for (let k = start; k < to; k++) {
+      if (!(category[k]! & this.mask)) continue;
+      const text = blockDecoder.decode(bytes.subarray(k === 0 ? 0 : ends[k - 1]!, ends[k]! - 1));
+      if (lineMatches(text, query)) newer.push(firstId + (k - from));
+    }
+  }
+}
+
+const blockDecoder = new TextDecoder();
+
+/**
+ * An ASCII needle (lower case) searched in lines stored as UTF-8 (line i ends with its newline at
+ * `ends[i]`), in lines `from` … `to` of the categories in `mask`, comparing with ASCII case folding:
+ * no string is decoded or lower-cased, so searching a million lines makes no garbage. Calls
+ * `onMatch` with each matching line, in order. Returns false, having matched nothing, where that
+ * could differ from String.toLowerCase (see foldsIntoAscii).
+ */
+export function matchLineBytes(needle: Uint8Array, bytes: Uint8Array, ends: Uint32Array, category: Uint8Array, mask: number, from: number, to: number, onMatch: (line: number) => void): boolean {
+  if (to <= from) return true;
+  const start = from === 0 ? 0 : ends[from - 1]!;
+  if (foldsIntoAscii(bytes, start, ends[to - 1]!)) return false;
+  const first = needle[0]!;
+  const n = needle.length;
+  let at = start;
+  for (let line = from; line < to; line++) {
+    const lineEnd = ends[line]! - 1;
+    if (category[line]! & mask) {
+      for (let i = at, last = lineEnd - n; i <= last; i++) {
+        if (fold(bytes[i]!) !== first) continue;
+        let k = 1;
+        while (k < n && fold(bytes[i + k]!) === needle[k]) k++;
+        if (k === n) {
+          onMatch(line);
+          break;
+        }
+      }
+    }
+    at = lineEnd + 1;
+  }
+  return true;
 }

@@ -10,7 +10,7 @@ import { parseQuery, SearchJob, type Query } from '../consoles/search';
 import { TimelineModel } from '../timeline/timeline-model';
 import type { CheckedRunEvents } from '../transport/event-pipeline';
 import { useEngineStore } from './engine';
-import { publishOnTick, quietRemaining } from './publish-clock';
+import { afterQuiet, publishOnTick, quietRemaining } from './publish-clock';
 
 /** The consoles, each a view on the same lines by category. `testid` is the console's data-testid. */
 export const CONSOLES = [
@@ -50,7 +50,6 @@ interface ConsoleState {
   current: number;
 }
 
-const blockDecoder = new TextDecoder();
 
 /** The first position of the ascending `list` holding a value ≥ `value`. */
 function lowerBound(list: Int32Array, value: number): number {
@@ -173,9 +172,8 @@ export const useConsoleStore = defineStore('console', () => {
   /** Turns queued events into lines for up to `budgetMs` (Infinity: all of them, for tests). */
   function ingest(budgetMs: number): void {
     // Right after an input, its frame comes first: the slice waits for the quiet period to end.
-    const quiet = Number.isFinite(budgetMs) ? quietRemaining() : 0;
-    if (quiet > 0) {
-      setTimeout(() => ingest(budgetMs), quiet);
+    if (Number.isFinite(budgetMs) && quietRemaining() > 0) {
+      afterQuiet(() => ingest(budgetMs));
       return;
     }
     ingestScheduled = false;
@@ -223,17 +221,8 @@ export const useConsoleStore = defineStore('console', () => {
     const run = store.runNumber(runId);
     const index = runEvents.get(runId) ?? 0;
     const first = store.appendBlock(lines, from, to, run, index);
-    if (jobs.size > 0) {
-      // Searches under way test the new lines as they come.
-      const text = blockDecoder.decode(lines.bytes.subarray(from === 0 ? 0 : lines.ends[from - 1]!, lines.ends[to - 1]!));
-      let start = 0;
-      for (let k = from; k < to; k++) {
-        const end = text.indexOf('\n', start);
-        const line = text.slice(start, end);
-        start = end + 1;
-        for (const job of jobs.values()) job.offer(first + (k - from), line, lines.category[k]!);
-      }
-    }
+    // Searches under way test the new lines as they come (in their bytes, where the query allows).
+    for (const job of jobs.values()) job.offerBytes(first, lines.bytes, lines.ends, lines.category, from, to);
     // The model events of the range: the first at or after `from` (`at` ascends).
     let e = lowerBound(at, from);
     for (let k = from; k < to; k++) {
@@ -329,9 +318,8 @@ export const useConsoleStore = defineStore('console', () => {
     if (searching) return;
     searching = true;
     const slice = (): void => {
-      const quiet = quietRemaining();
-      if (quiet > 0) {
-        setTimeout(slice, quiet);
+      if (quietRemaining() > 0) {
+        afterQuiet(slice);
         return;
       }
       let pending = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INPUT_QUIET_MS, inputArrived, MAX_INTERVAL_MS, MIN_INTERVAL_MS, nextInterval, publishOnTick } from './publish-clock';
+import { afterQuiet, INPUT_QUIET_MAX_MS, INPUT_QUIET_MS, inputArrived, MAX_INTERVAL_MS, MIN_INTERVAL_MS, nextInterval, onQuietChange, publishOnTick, quietRemaining } from './publish-clock';
 
 describe('the publish clock', () => {
   it('spaces ticks so that their renders take at most a fifth of the main thread, within 40 … 250 ms', () => {
@@ -39,5 +39,27 @@ describe('the publish clock', () => {
     expect(ran).toBe(0);
     while (ran === 0 && performance.now() - asked < 1000) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(ran - asked).toBeGreaterThanOrEqual(INPUT_QUIET_MS - 2);
+  });
+
+  it('keeps the quiet period until the input\'s frame is out (two frames on), at least INPUT_QUIET_MS, and tells its listeners', async () => {
+    await new Promise((resolve) => setTimeout(resolve, INPUT_QUIET_MAX_MS));
+    const told: number[] = [];
+    const stop = onQuietChange((ms) => told.push(ms));
+    inputArrived();
+    const asked = performance.now();
+    // Until the input's frame is out, the listeners hear the longest quiet.
+    expect(told).toHaveLength(1);
+    expect(told[0]).toBeCloseTo(INPUT_QUIET_MAX_MS, 0);
+    expect(quietRemaining()).toBeGreaterThan(INPUT_QUIET_MS);
+    let ended = 0;
+    afterQuiet(() => (ended = performance.now()));
+    while (ended === 0 && performance.now() - asked < 1000) await new Promise((resolve) => setTimeout(resolve, 2));
+    stop();
+    // Without animation frames (this test's environment) a frame is 16 ms: the floor of INPUT_QUIET_MS decides.
+    expect(ended - asked).toBeGreaterThanOrEqual(INPUT_QUIET_MS - 2);
+    expect(ended - asked).toBeLessThan(INPUT_QUIET_MAX_MS);
+    expect(told.length).toBeGreaterThanOrEqual(2);
+    expect(told[1]).toBeLessThanOrEqual(INPUT_QUIET_MS);
+    expect(quietRemaining()).toBe(0);
   });
 });

@@ -18,8 +18,10 @@ export const MAX_INTERVAL_MS = 250;
 /** The share of the main thread's time the stream's renders may take. */
 export const RENDER_SHARE = 0.2;
 
-/** How long an input holds the next tick back, ms. */
+/** How long an input holds the next tick back at least, ms. */
 export const INPUT_QUIET_MS = 50;
+/** And at most, however long its frame takes. */
+export const INPUT_QUIET_MAX_MS = 200;
 /** The events that count as input. */
 export const INPUT_TYPES = ['keydown', 'pointerdown', 'wheel'] as const;
 
@@ -54,12 +56,49 @@ let scheduled = false;
 /** When the next tick may come (performance.now() time). */
 let notBefore = -Infinity;
 let lastTick = -Infinity;
-/** Until when the latest input holds ticks back. */
+/** Until when the latest input holds the stream back (ticks, slices, the event worker). */
 let quietUntil = -Infinity;
+let quietTimer: ReturnType<typeof setTimeout> | undefined;
+/** Callbacks waiting for the quiet period to end. */
+const quietWaiters: Array<() => void> = [];
+const quietListeners = new Set<(remainingMs: number) => void>();
+let inputSerial = 0;
 
-/** An input came (a key, a click, the wheel): the next tick waits a little. */
+/** Sets when the quiet period ends and tells the listeners. */
+function setQuietUntil(until: number): void {
+  quietUntil = until;
+  const remaining = quietRemaining();
+  for (const listener of quietListeners) listener(remaining);
+  armQuiet();
+}
+
+/** Runs the waiters once the quiet period has ended (as a task of their own), checking again at its end. */
+function armQuiet(): void {
+  if (quietTimer !== undefined) clearTimeout(quietTimer);
+  quietTimer = undefined;
+  const remaining = quietRemaining();
+  if (remaining > 0) quietTimer = setTimeout(armQuiet, remaining);
+  else if (quietWaiters.length > 0)
+    afterFrame(() => {
+      if (quietRemaining() > 0) return;
+      for (const waiter of quietWaiters.splice(0)) waiter();
+    });
+}
+
+/**
+ * An input came (a key, a click, the wheel): the stream holds back until the frame that shows the
+ * input's effect is out (the frame after the next has begun), at least INPUT_QUIET_MS and at most
+ * INPUT_QUIET_MAX_MS. On a busy machine that frame takes longer, and the quiet lasts with it.
+ */
 export function inputArrived(): void {
-  quietUntil = performance.now() + INPUT_QUIET_MS;
+  const at = performance.now();
+  const serial = ++inputSerial;
+  setQuietUntil(at + INPUT_QUIET_MAX_MS);
+  nextFrame(() =>
+    nextFrame(() => {
+      if (serial === inputSerial) setQuietUntil(Math.max(at + INPUT_QUIET_MS, performance.now()));
+    }),
+  );
 }
 
 if (typeof window !== 'undefined' && typeof window.addEventListener === 'function') {
@@ -72,6 +111,18 @@ if (typeof window !== 'undefined' && typeof window.addEventListener === 'functio
  */
 export function quietRemaining(): number {
   return Math.max(0, quietUntil - performance.now());
+}
+
+/** Runs `callback` once the quiet period is over (soon, in a task of its own, if there is none). */
+export function afterQuiet(callback: () => void): void {
+  quietWaiters.push(callback);
+  armQuiet();
+}
+
+/** Follows the quiet period: called with the time it still lasts whenever that changes (0: over). Returns an unsubscribe function. */
+export function onQuietChange(listener: (remainingMs: number) => void): () => void {
+  quietListeners.add(listener);
+  return () => quietListeners.delete(listener);
 }
 
 /** How long the next tick should still wait, ms (0: now). */
@@ -90,7 +141,7 @@ export function publishOnTick(publish: () => void): void {
       const began = performance.now();
       const wait = holdBack(began);
       if (wait > 0) {
-        setTimeout(go, wait);
+        waitThenGo(wait);
         return;
       }
       lastTick = began;
@@ -115,7 +166,19 @@ export function publishOnTick(publish: () => void): void {
       });
       if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => done(Math.max(mainThread, performance.now() - began - FRAME_MS)));
     });
+  /** Tries again after `wait`, or as soon as the quiet period ends if that is sooner (the pacing is checked again then). */
+  const waitThenGo = (wait: number): void => {
+    let done = false;
+    const once = (): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      go();
+    };
+    const timer = setTimeout(once, wait);
+    if (quietRemaining() > 0) afterQuiet(once);
+  };
   const wait = holdBack(performance.now());
-  if (wait > 0) setTimeout(go, wait);
+  if (wait > 0) waitThenGo(wait);
   else go();
 }

@@ -180,15 +180,30 @@ describe('the socket worker frame queue', () => {
     expect(closed).toBe(true);
   });
 
+  it('goes on at once when the window says the quiet is over (the input\'s frame is out)', () => {
+    const { queue, handled, advance } = queueOnFakeClock();
+    queue.quiet(MAX_QUIET_MS);
+    queue.push('a');
+    advance(30);
+    expect(handled).toEqual([]);
+    queue.quiet(0);
+    advance(0);
+    expect(handled).toEqual(['a']);
+  });
+
   it('never holds the stream back longer than MAX_QUIET_MS, whatever it is asked', () => {
     const { queue, handled, advance } = queueOnFakeClock();
     queue.quiet(60_000);
-    queue.quiet(Number.NaN);
     queue.push('a');
     advance(MAX_QUIET_MS - 1);
     expect(handled).toEqual([]);
     advance(1);
     expect(handled).toEqual(['a']);
+    // Not a number: no quiet at all.
+    queue.quiet(Number.NaN);
+    queue.push('b');
+    advance(0);
+    expect(handled).toEqual(['a', 'b']);
   });
 
   it('goes on with the next frame when one throws', () => {

@@ -20,8 +20,9 @@ export type FromSocketWorker =
 
 /**
  * What the window posts to the worker. `quiet`: the user just gave an input (a key, a click, the
- * wheel); the worker holds the stream back for `ms` so the window's main thread and the compositor
- * have the CPU for that input's frame (on a 2-CPU machine a busy worker takes one of them).
+ * wheel); the worker holds the stream back for the next `ms` (0: no longer) so the window's main
+ * thread and the compositor have the CPU for that input's frame (on a 2-CPU machine a busy worker
+ * takes one of them).
  */
 export type ToSocketWorker =
   | { t: 'connect'; url: string }
@@ -46,6 +47,8 @@ export class FrameQueue {
   private readonly texts: Array<string | (() => void)> = [];
   private head = 0;
   private quietUntil = -Infinity;
+  /** The scheduled callback that may read the next frame; an older one does nothing when it runs. */
+  private generation = 0;
   private scheduled = false;
 
   constructor(
@@ -61,33 +64,43 @@ export class FrameQueue {
 
   push(text: string): void {
     this.texts.push(text);
-    this.wake(0);
+    this.wake();
   }
 
   /** Runs `callback` once the frames pushed before it have been handled. */
   after(callback: () => void): void {
     this.texts.push(callback);
-    this.wake(0);
+    this.wake();
   }
 
-  /** Holds frames back for `ms` from now (a later request may extend it, never past MAX_QUIET_MS from its own time). */
+  /**
+   * The window's quiet period now ends `ms` from now (0: it is over): a new input lengthens it, the
+   * input's frame being out ends it. Never more than MAX_QUIET_MS.
+   */
   quiet(ms: number): void {
-    const until = this.now() + Math.max(0, Math.min(MAX_QUIET_MS, Number.isFinite(ms) ? ms : 0));
-    this.quietUntil = Math.max(this.quietUntil, until);
+    this.quietUntil = this.now() + Math.max(0, Math.min(MAX_QUIET_MS, Number.isFinite(ms) ? ms : 0));
+    // The wait already scheduled was for the old end.
+    this.scheduled = false;
+    this.wake();
   }
 
-  private wake(delayMs: number): void {
+  private wake(): void {
     if (this.scheduled || this.length === 0) return;
     this.scheduled = true;
-    this.schedule(() => {
-      this.scheduled = false;
-      this.next();
-    }, delayMs);
+    const generation = ++this.generation;
+    this.schedule(
+      () => {
+        if (generation !== this.generation) return;
+        this.scheduled = false;
+        this.next();
+      },
+      Math.max(0, this.quietUntil - this.now()),
+    );
   }
 
   private next(): void {
-    const wait = this.quietUntil - this.now();
-    if (wait > 0) return this.wake(wait);
+    if (this.length === 0) return;
+    if (this.quietUntil > this.now()) return this.wake();
     const item = this.texts[this.head++]!;
     if (this.head === this.texts.length) {
       this.texts.length = 0;
@@ -100,7 +113,7 @@ export class FrameQueue {
       if (typeof item === 'string') this.handle(item);
       else item();
     } finally {
-      this.wake(0);
+      this.wake();
     }
   }
 }

@@ -1,10 +1,7 @@
 import { EVENT_PORT_MESSAGE, type PreloadBridge } from '../../../src-shared/contract';
 import { Emitter, toDisposable, type Disposable, type FrameTransport } from '../../../src-shared/rpc';
-import { INPUT_QUIET_MS, INPUT_TYPES } from '../stores/publish-clock';
+import { onQuietChange } from '../stores/publish-clock';
 import type { FromSocketWorker, ToSocketWorker } from './event-pipeline';
-
-/** Inputs closer together than this share one quiet request to the worker, ms. */
-const QUIET_REQUEST_GAP_MS = 20;
 
 /** Where the worker's frames come from: the web host's WebSocket, or Electron's preload bridge. */
 export type WorkerSource = { kind: 'socket'; url: string } | { kind: 'bridge'; bridge: PreloadBridge };
@@ -15,9 +12,9 @@ export type WorkerSource = { kind: 'socket'; url: string } | { kind: 'bridge'; b
  * through the bridge's requests, and their answers come back here). The worker parses each frame,
  * validates its events against the contract and describes run events as console lines, so the
  * window's main thread only takes the results. `checksEvents` tells LabClient that
- * the events were validated there. Each input (key, click, wheel) asks the worker to hold the
- * stream back for INPUT_QUIET_MS, as the publish clock holds the views back: the input's frame
- * gets the CPU first.
+ * the events were validated there. While the window answers an input (key, click, wheel) the
+ * worker holds the stream back, as the publish clock holds the views back: the input's frame gets
+ * the CPU first.
  */
 export class WorkerTransport implements FrameTransport {
   readonly checksEvents = true;
@@ -25,7 +22,6 @@ export class WorkerTransport implements FrameTransport {
   private readonly closes = new Emitter<string>();
   private closed = false;
   private stopListening: () => void = () => undefined;
-
   private stopPortListening: () => void = () => undefined;
 
   constructor(
@@ -51,19 +47,8 @@ export class WorkerTransport implements FrameTransport {
       this.stopPortListening = () => window.removeEventListener('message', onPort);
       source.bridge.handOverEvents!();
     }
-    if (typeof window !== 'undefined' && typeof window.addEventListener === 'function') {
-      let last = -Infinity;
-      const onInput = (): void => {
-        const now = performance.now();
-        if (now - last < QUIET_REQUEST_GAP_MS) return;
-        last = now;
-        this.post({ t: 'quiet', ms: INPUT_QUIET_MS });
-      };
-      for (const type of INPUT_TYPES) window.addEventListener(type, onInput, { capture: true, passive: true });
-      this.stopListening = () => {
-        for (const type of INPUT_TYPES) window.removeEventListener(type, onInput, { capture: true });
-      };
-    }
+    // The worker holds the stream back while the window answers an input (publish-clock.ts's quiet period).
+    this.stopListening = onQuietChange((ms) => this.post({ t: 'quiet', ms }));
   }
 
   send(frame: unknown): void {
