@@ -1,4 +1,5 @@
 import type { ScenarioInput, SimEvent } from '../../../src-shared/contract';
+import type { HardwareTally } from '../consoles/line-block';
 
 export type HwSnapshot = Extract<SimEvent, { kind: 'hw.snapshot' }>;
 export type HwRegisterAccess = Extract<SimEvent, { kind: 'hw.register' }>;
@@ -107,6 +108,18 @@ export class HardwareModel {
     }
     if (changed) this.version++;
     return changed;
+  }
+
+  /** A batch's counts of the run's interrupts and register accesses that came without their events (line-block.ts). */
+  tally(runId: string, tallies: readonly HardwareTally[]): boolean {
+    if (runId !== this.runId || tallies.length === 0) return false;
+    for (const { adapter: name, accesses, interrupts } of tallies) {
+      const adapter = this.adapter(name);
+      adapter.accesses += accesses;
+      for (const [outcome, count] of Object.entries(interrupts)) adapter.interrupts[outcome] = (adapter.interrupts[outcome] ?? 0) + count;
+    }
+    this.version++;
+    return true;
   }
 
   private fold(event: SimEvent): boolean {

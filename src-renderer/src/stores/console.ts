@@ -127,6 +127,9 @@ export const useConsoleStore = defineStore('console', () => {
     lines: LineBlock;
     events: readonly SimEvent[];
     at: Int32Array;
+    /** Lines of the timeline's IRQ and DMA marks. */
+    irq: Int32Array;
+    dma: Int32Array;
   }
   const queue: Array<LabEvent | Block | { kind: 'replay'; runId: string; events: readonly SimEvent[] }> = [];
   let queueHead = 0;
@@ -147,7 +150,8 @@ export const useConsoleStore = defineStore('console', () => {
   function append(events: LabEvent[]): void {
     for (const event of events) {
       const checked = event as CheckedRunEvents;
-      if (checked.kind === 'run.events' && checked.lines && checked.at) queue.push({ kind: 'block', runId: checked.runId, lines: checked.lines, events: checked.events, at: checked.at });
+      if (checked.kind === 'run.events' && checked.lines && checked.at && checked.irq && checked.dma)
+        queue.push({ kind: 'block', runId: checked.runId, lines: checked.lines, events: checked.events, at: checked.at, irq: checked.irq, dma: checked.dma });
       else queue.push(event);
     }
     scheduleIngest();
@@ -212,7 +216,7 @@ export const useConsoleStore = defineStore('console', () => {
 
   function asBlock(runId: string, events: readonly SimEvent[]): Block {
     const batch = encodeRunBatch(events);
-    return { kind: 'block', runId, lines: batch.lines, events: batch.events, at: batch.at };
+    return { kind: 'block', runId, lines: batch.lines, events: batch.events, at: batch.at, irq: batch.irq, dma: batch.dma };
   }
 
   /** Lines `from` … `to` of a worker-made block, and the model events among them, as addRunEvents would add them. */
@@ -223,13 +227,24 @@ export const useConsoleStore = defineStore('console', () => {
     const first = store.appendBlock(lines, from, to, run, index);
     // Searches under way test the new lines as they come (in their bytes, where the query allows).
     for (const job of jobs.values()) job.offerBytes(first, lines.bytes, lines.ends, lines.category, from, to);
-    // The model events of the range: the first at or after `from` (`at` ascends).
+    // The model events of the range, and its IRQ and DMA marks: the first of each at or after `from` (all ascend).
     let e = lowerBound(at, from);
+    let q = lowerBound(block.irq, from);
+    let d = lowerBound(block.dma, from);
     for (let k = from; k < to; k++) {
       const id = first + (k - from);
+      if (q < block.irq.length && block.irq[q] === k) {
+        q++;
+        timeline.mark(runId, 'irq', lines.t[k]!, id);
+      }
+      if (d < block.dma.length && block.dma[d] === k) {
+        d++;
+        timeline.mark(runId, 'dma', lines.t[k]!, id);
+      }
       if (e < at.length && at[e] === k) {
         const event = events[e++]!;
-        timeline.add(runId, event, id);
+        // Interrupts and register accesses are marked above, from the block's own lists.
+        if (event.kind !== 'hw.register' && event.kind !== 'hw.interrupt') timeline.add(runId, event, id);
         if (timeline.runId === runId) follow(runId, event);
         if (event.kind === 'finding' || event.kind === 'bugcheck') addFinding(runId, index + (k - from), event, id);
       } else {

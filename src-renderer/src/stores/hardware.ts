@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { LabEvent, ScenarioInput } from '../../../src-shared/contract';
 import { HardwareModel, type AdapterView, type SnapshotEntry, type BindingView } from '../bench/hardware-model';
+import type { CheckedRunEvents } from '../transport/event-pipeline';
 import { useEngineStore } from './engine';
 import { publishOnTick } from './publish-clock';
 
@@ -84,6 +85,9 @@ export const useHardwareStore = defineStore('hardware', () => {
       if (event.kind !== 'run.events') continue;
       const before = model.runId;
       if (model.apply(event.runId, event.events)) changed = true;
+      // A batch from the event worker counts its interrupts and most register accesses instead of carrying them.
+      const tallies = (event as CheckedRunEvents).hardware;
+      if (tallies && model.tally(event.runId, tallies)) changed = true;
       if (model.runId !== before) pinnedSnapshot.value = undefined;
     }
     if (changed) publish();

@@ -122,6 +122,12 @@ export class TimelineModel {
     this.version++;
   }
 
+  /** An IRQ or DMA mark of the run at `t`, from the event on console line `lineId`. */
+  mark(runId: string, series: 'irq' | 'dma', t: number, lineId: number): void {
+    if (!this.advance(runId, t)) return;
+    this[series].push(t, lineId);
+  }
+
   /** Folds one event of the run in; `lineId` is its console line. */
   add(runId: string, event: SimEvent, lineId: number): void {
     if (!this.advance(runId, event.t)) return;

@@ -4,7 +4,9 @@ import type { LabEvent, SimEvent } from '../../../src-shared/contract';
 import { LabClient, type Disposable, type FrameTransport } from '../../../src-shared/rpc';
 import { encodeRunBatch, MODEL_KINDS } from '../consoles/line-block';
 import { LineStore } from '../consoles/line-store';
+import { HardwareModel } from '../bench/hardware-model';
 import { useConsoleStore } from '../stores/console';
+import { TimelineModel } from '../timeline/timeline-model';
 import { FrameQueue, MAX_QUIET_MS, readFrame, type CheckedEventsFrame, type CheckedRunEvents } from './event-pipeline';
 
 const LIFE: SimEvent[] = [
@@ -42,8 +44,14 @@ describe('the socket worker pipeline', () => {
       expect([fromBlock.text(id), fromBlock.category(id), fromBlock.kind(id), fromBlock.t(id), fromBlock.index(id), fromBlock.site(id)]).toEqual([oneByOne.text(id), oneByOne.category(id), oneByOne.kind(id), oneByOne.t(id), oneByOne.index(id), oneByOne.site(id)]);
     }
     expect(fromBlock.text(3)).toBe('    0.001 ms  DbgPrint: LabNic: héllo ✓ 𝄞⏎second line (miniport.c:90)');
-    expect(batch.events.map((e) => e.kind)).toEqual(LIFE.filter((e) => MODEL_KINDS.has(e.kind)).map((e) => e.kind));
-    expect(Array.from(batch.at)).toEqual(LIFE.flatMap((e, i) => (MODEL_KINDS.has(e.kind) ? [i] : [])));
+    // The model kinds as objects, but the interrupt (an IRQ mark and a count) …
+    const modelled = (e: SimEvent): boolean => MODEL_KINDS.has(e.kind) && e.kind !== 'hw.interrupt';
+    expect(batch.events.map((e) => e.kind)).toEqual(LIFE.filter(modelled).map((e) => e.kind));
+    expect(Array.from(batch.at)).toEqual(LIFE.flatMap((e, i) => (modelled(e) ? [i] : [])));
+    expect(Array.from(batch.irq)).toEqual([6]);
+    // … and the TDT write is a DMA mark, kept as an object too: it is the adapter's last access.
+    expect(Array.from(batch.dma)).toEqual([5]);
+    expect(batch.hardware).toEqual([{ adapter: 'adapter0', accesses: 0, interrupts: { claimed: 1 } }]);
     // The transferred text holds no spare room.
     expect(batch.lines.bytes.length).toBe(batch.lines.ends[LIFE.length - 1]);
   });
@@ -57,10 +65,49 @@ describe('the socket worker pipeline', () => {
     expect(events.map((e) => e.seq)).toEqual([1, 3]);
     const run = events[1] as CheckedRunEvents;
     expect(run.lines?.count).toBe(LIFE.length);
-    expect(run.events).toHaveLength(LIFE.filter((e) => MODEL_KINDS.has(e.kind)).length);
+    expect(run.events).toHaveLength(LIFE.filter((e) => MODEL_KINDS.has(e.kind) && e.kind !== 'hw.interrupt').length);
     // Every buffer of the lines is in the transfer list (a copy would cost the window what the worker saved).
     expect(transfer).toContain(run.lines!.bytes.buffer);
     expect(transfer).toContain(run.at!.buffer);
+    expect(transfer).toContain(run.irq!.buffer);
+    expect(transfer).toContain(run.dma!.buffer);
+  });
+
+  it('gives the hardware panel and the timeline what all the events would: the last access before each snapshot, the counts, every IRQ and DMA mark', () => {
+    // A busy stretch: register accesses and interrupts on two adapters, with snapshots between them.
+    const busy: SimEvent[] = [
+      { kind: 'run.started', t: 0, driver: 'driver', seed: 1, scenario: 'default', faults: [] },
+      { kind: 'adapter.state', t: 1, adapter: 'adapter0', from: 'Halted', to: 'Initializing' },
+      { kind: 'adapter.state', t: 2, adapter: 'adapter1', from: 'Halted', to: 'Initializing' },
+    ];
+    for (let i = 0; i < 300; i++) {
+      const adapter = i % 3 ? 'adapter0' : 'adapter1';
+      const t = 10 + i;
+      if (i % 7 === 0) busy.push({ kind: 'hw.interrupt', t, adapter, outcome: i % 14 ? 'claimed' : 'not-claimed', dpc: i % 14 !== 0 });
+      else busy.push({ kind: 'hw.register', t, adapter, space: 'memory', op: i % 2 ? 'write' : 'read', offset: 0x3818 + (i % 4) * 4, size: 4, value: i, register: ['TDT', 'RDT', 'ICR', 'IMS'][i % 4] });
+      if (i % 50 === 49) busy.push({ kind: 'hw.snapshot', t, adapter, device: 'LabNIC', registers: [], irq: { asserted: false, causes: 0, mask: 0, messageBased: true, raised: 0, isrCalls: 0 }, rings: [], pci: '', link: 'up', faults: [] });
+    }
+    const all = new HardwareModel();
+    all.apply('run-1', busy);
+    const viaBlocks = new HardwareModel();
+    const timelineAll = new TimelineModel();
+    busy.forEach((event, i) => timelineAll.add('run-1', event, i));
+    const timelineBlocks = new TimelineModel();
+    for (let from = 0; from < busy.length; from += 64) {
+      const batch = encodeRunBatch(busy.slice(from, from + 64));
+      viaBlocks.apply('run-1', batch.events);
+      viaBlocks.tally('run-1', batch.hardware);
+      for (const k of batch.irq) timelineBlocks.mark('run-1', 'irq', busy[from + k]!.t, from + k);
+      for (const k of batch.dma) timelineBlocks.mark('run-1', 'dma', busy[from + k]!.t, from + k);
+      // The events the window folds are a small share of a busy stretch.
+      expect(batch.events.length).toBeLessThan(8);
+    }
+    const view = (m: HardwareModel) => [...m.adapters.values()].map((a) => ({ name: a.name, accesses: a.accesses, interrupts: a.interrupts, lastAccess: a.lastAccess, snapshots: a.snapshots.map((s) => s.lastAccess) }));
+    expect(view(viaBlocks)).toEqual(view(all));
+    expect(view(all)[0]!.snapshots.length).toBeGreaterThan(0);
+    const marks = (m: TimelineModel) => ({ irq: Array.from(m.irq.ids.subarray(0, m.irq.length)), dma: Array.from(m.dma.ids.subarray(0, m.dma.length)), t: Array.from(m.dma.t.subarray(0, m.dma.length)) });
+    expect(marks(timelineBlocks)).toEqual(marks(timelineAll));
+    expect(marks(timelineAll).dma.length).toBeGreaterThan(50);
   });
 
   it('passes other frames on unvalidated for the client, and text that is not JSON as an unparseable frame', () => {

@@ -10,7 +10,7 @@ import { blockBuffers, encodeRunBatch, type RunBatchLines } from '../consoles/li
  */
 
 /** A run batch as the worker delivers it: its lines, and of its events only those the models fold. */
-export type CheckedRunEvents = Extract<LabEvent, { kind: 'run.events' }> & { lines?: RunBatchLines['lines']; at?: Int32Array };
+export type CheckedRunEvents = Extract<LabEvent, { kind: 'run.events' }> & Partial<Omit<RunBatchLines, 'events'>>;
 
 /** What the worker posts to the window. */
 export type FromSocketWorker =
@@ -149,7 +149,7 @@ export function readFrame(text: string): { frames: unknown[]; transfer: ArrayBuf
     const event = parsed.data;
     if (event.kind === 'run.events') {
       const batch = encodeRunBatch(event.events);
-      const checked: CheckedRunEvents = { ...event, events: batch.events, lines: batch.lines, at: batch.at };
+      const checked: CheckedRunEvents = { ...event, ...batch };
       events.push(checked);
       transfer.push(...blockBuffers(batch));
     } else events.push(event);
