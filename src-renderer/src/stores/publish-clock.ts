@@ -6,9 +6,12 @@
  * tick's frame costs more: each tick's render may take at most RENDER_SHARE of the time, measured
  * on the main thread (handlers, Vue, style, layout, paint) and to the next animation frame (the
  * compositor's raster and display of the frame hold the next one back); on a busy machine the
- * render takes longer in wall time, and the ticks slow down with it. Between ticks the frames belong to input and everything else, and a key press, click
- * or wheel turn holds the next tick back for INPUT_QUIET_MS, so the frame that shows the input's
- * effect does not also carry the stream's (never longer than MAX_INTERVAL_MS since the last tick).
+ * render takes longer in wall time, and the ticks slow down with it. Between ticks the frames
+ * belong to input and everything else. A key press, click or wheel turn starts a quiet period that
+ * lasts until the frame showing its effect is out (INPUT_QUIET_MS to INPUT_QUIET_MAX_MS): the next
+ * tick waits for it (never longer than MAX_INTERVAL_MS since the last tick), and so do the
+ * console store's ingest and search slices (afterQuiet) and the event worker (onQuietChange), so
+ * the input's frame does not also carry the stream's, nor wait for a CPU the stream holds.
  */
 
 /** The shortest time between two ticks, ms. */
