@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { interactionToNextPaint, latencies } from './ui-bench';
+import { interactionToNextPaint, latencies, ordinal } from './ui-bench';
 
 describe('the ui bench\'s latency measures', () => {
   it('takes each input\'s latency from its interaction\'s longest Event Timing entry, else its next frame', () => {
@@ -23,5 +23,6 @@ describe('the ui bench\'s latency measures', () => {
     // 220 interactions: the 4 longest are ignored, the 5th longest counts.
     expect(interactionToNextPaint(many)).toBe(69);
     expect(interactionToNextPaint([...many, 99])).toBe(99);
+    expect([1, 2, 3, 4, 5, 11, 12, 13, 21, 22, 101, 111].map(ordinal)).toEqual(['1st', '2nd', '3rd', '4th', '5th', '11th', '12th', '13th', '21st', '22nd', '101st', '111th']);
   });
 });
