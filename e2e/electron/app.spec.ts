@@ -36,7 +36,11 @@ test.describe('the desktop app (Electron)', () => {
         process: typeof (window as unknown as { process?: unknown }).process,
         bridge: Object.keys((window as unknown as Record<string, object>)['ndisLabBridge'] ?? {}).sort(),
       }));
-      expect(exposure).toEqual({ require: 'undefined', process: 'undefined', bridge: ['onFrame', 'request'] });
+      expect(exposure).toEqual({ require: 'undefined', process: 'undefined', bridge: ['handOverEvents', 'onFrame', 'request'] });
+      // The event stream comes through the port the preload handed over, read by the window's event worker.
+      await expect(page.getByTestId('toolchain-status')).toHaveText('compiler: ready', { timeout: 120_000 });
+      await expect(page.getByTestId('event-count')).not.toHaveText('0 events');
+      expect(page.workers().some((w) => w.url().includes('socket.worker'))).toBe(true);
       // Navigation away from the app and new windows are refused.
       await page.evaluate(() => window.open('https://example.com'));
       await page.evaluate(() => (window.location.href = 'https://example.com'));
