@@ -19,12 +19,7 @@ export class BridgeTransport implements FrameTransport {
 
   send(frame: unknown): void {
     if (this.closed) return;
-    this.bridge.request(frame).then(
-      (answer) => {
-        if (answer !== null && answer !== undefined) this.frames.fire(answer);
-      },
-      (error: unknown) => this.frames.fire({ t: 'error', error: { code: 'E_INTERNAL', message: `IPC failed: ${String(error)}` } }),
-    );
+    requestOverBridge(this.bridge, frame, (answer) => this.frames.fire(answer));
   }
 
   onFrame(listener: (frame: unknown) => void): Disposable {
@@ -41,4 +36,14 @@ export class BridgeTransport implements FrameTransport {
     this.unsubscribe();
     this.closes.fire('closed by client');
   }
+}
+
+/** Sends a client frame through the preload bridge: its answer frame, if any, or an error frame when IPC failed, goes to `deliver`. */
+export function requestOverBridge(bridge: PreloadBridge, frame: unknown, deliver: (answer: unknown) => void): void {
+  bridge.request(frame).then(
+    (answer) => {
+      if (answer !== null && answer !== undefined) deliver(answer);
+    },
+    (error: unknown) => deliver({ t: 'error', error: { code: 'E_INTERNAL', message: `IPC failed: ${String(error)}` } }),
+  );
 }

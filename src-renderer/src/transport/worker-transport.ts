@@ -1,5 +1,5 @@
 import { EVENT_PORT_MESSAGE, type PreloadBridge } from '../../../src-shared/contract';
-import { Emitter, toDisposable, type Disposable, type FrameTransport } from '../../../src-shared/rpc';
+import { Emitter, requestOverBridge, toDisposable, type Disposable, type FrameTransport } from '../../../src-shared/rpc';
 import { onQuietChange } from '../stores/publish-clock';
 import type { FromSocketWorker, ToSocketWorker } from './event-pipeline';
 
@@ -57,13 +57,8 @@ export class WorkerTransport implements FrameTransport {
       this.post({ t: 'send', text: JSON.stringify(frame) });
       return;
     }
-    this.source.bridge.request(frame).then(
-      // Through the worker too: no frame reaches the client unchecked, whichever way it came.
-      (answer) => {
-        if (answer !== null && answer !== undefined) this.post({ t: 'answer', text: typeof answer === 'string' ? answer : JSON.stringify(answer) });
-      },
-      (error: unknown) => this.frames.fire({ t: 'error', error: { code: 'E_INTERNAL', message: `IPC failed: ${String(error)}` } }),
-    );
+    // Answers go through the worker too: no frame reaches the client unchecked, whichever way it came.
+    requestOverBridge(this.source.bridge, frame, (answer) => this.post({ t: 'answer', text: typeof answer === 'string' ? answer : JSON.stringify(answer) }));
   }
 
   onFrame(listener: (frame: unknown) => void): Disposable {
