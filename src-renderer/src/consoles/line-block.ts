@@ -1,5 +1,5 @@
 import type { SimEvent } from '../../../src-shared/contract';
-import { DMA_TAIL_REGISTER } from '../timeline/timeline-model';
+import { isDmaHandOff } from '../timeline/timeline-model';
 import { describeSim, kindCode, simCategory } from './describe';
 import { writeUtf8Line } from './line-store';
 
@@ -134,7 +134,7 @@ export function encodeRunBatch(events: readonly SimEvent[]): RunBatchLines {
       continue;
     }
     if (event.kind === 'hw.register') {
-      if (event.op === 'write' && event.register && DMA_TAIL_REGISTER.test(event.register)) dma.push(i);
+      if (isDmaHandOff(event)) dma.push(i);
       if (!keepAccess[i]) {
         tally(event.adapter).accesses++;
         continue;

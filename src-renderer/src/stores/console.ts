@@ -243,8 +243,8 @@ export const useConsoleStore = defineStore('console', () => {
       }
       if (e < at.length && at[e] === k) {
         const event = events[e++]!;
-        // Interrupts and register accesses are marked above, from the block's own lists.
-        if (event.kind !== 'hw.register' && event.kind !== 'hw.interrupt') timeline.add(runId, event, id);
+        // A register access kept for the hardware panel was marked above (DMA) from the block's own list; interrupts never come as objects.
+        if (event.kind !== 'hw.register') timeline.add(runId, event, id);
         if (timeline.runId === runId) follow(runId, event);
         if (event.kind === 'finding' || event.kind === 'bugcheck') addFinding(runId, index + (k - from), event, id);
       } else {

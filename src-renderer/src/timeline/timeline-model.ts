@@ -88,6 +88,11 @@ export class MarkerSeries {
  */
 export const DMA_TAIL_REGISTER = /^[TR]DT\d*$/;
 
+/** Whether an event hands descriptors to a DMA engine: a write of a ring's tail register. */
+export function isDmaHandOff(event: SimEvent): boolean {
+  return event.kind === 'hw.register' && event.op === 'write' && event.register !== undefined && DMA_TAIL_REGISTER.test(event.register);
+}
+
 /** The engine numbers runs run-1, run-2, …: their order. */
 export function runOrder(runId: string): number {
   const match = /(\d+)$/.exec(runId);
@@ -142,7 +147,7 @@ export class TimelineModel {
         this.irq.push(event.t, lineId);
         break;
       case 'hw.register':
-        if (event.op === 'write' && event.register && DMA_TAIL_REGISTER.test(event.register)) this.dma.push(event.t, lineId);
+        if (isDmaHandOff(event)) this.dma.push(event.t, lineId);
         break;
       case 'finding':
       case 'bugcheck':
