@@ -13,6 +13,7 @@ import { LabServer } from '../lab-server';
 import { MemoryTransport } from '../memory-transport';
 import { resourcesDir } from '../resources';
 import { readPcap } from './pcap';
+import { streamingClient } from './testing';
 
 /**
  * Exports through the contract, from real runs in session workers: the recording is the events the
@@ -46,18 +47,12 @@ const TRAFFIC: ScenarioInput = applyBench(
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ndis-lab-exports-'));
 let engine: LabEngine;
 let client: LabClient;
-const statuses: Array<Extract<LabEvent, { kind: 'run.status' }>> = [];
-const streamed = new Map<string, SimEvent[]>();
+let statuses: Awaited<ReturnType<typeof streamingClient>>['statuses'];
+let streamed: Map<string, SimEvent[]>;
 
 beforeAll(async () => {
   engine = new LabEngine({ host: 'memory', heartbeatMs: 0, recordings: { dir: path.join(tmp, 'runs'), keep: 3 } });
-  client = await LabClient.connect(new MemoryTransport(new LabServer(engine)));
-  client.onEvents((events) => {
-    for (const e of events) {
-      if (e.kind === 'run.status') statuses.push(e);
-      if (e.kind === 'run.events') streamed.set(e.runId, [...(streamed.get(e.runId) ?? []), ...e.events]);
-    }
-  });
+  ({ client, statuses, events: streamed } = await streamingClient(engine));
   await engine.builds.start();
 }, 180_000);
 afterAll(() => {

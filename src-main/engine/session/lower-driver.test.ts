@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { LabEvent, RunResultData, SimEvent } from '../../../src-shared/contract';
+import type { RunResultData, SimEvent } from '../../../src-shared/contract';
 import { IM_OVER_LABNIC } from '../../../src-shared/contract/built-in-scenarios';
 import { Scenario } from '../../../src-shared/contract/scenario';
-import { LabClient } from '../../../src-shared/rpc';
+import type { LabClient } from '../../../src-shared/rpc';
 import { LabEngine } from '../lab-engine';
-import { LabServer } from '../lab-server';
-import { MemoryTransport } from '../memory-transport';
 import { readExample } from '../toolchain/testing';
 import { labnicReferenceFiles } from './reference-drivers';
+import { streamingClient } from './testing';
 
 /**
  * The window's path for a run with a LabNIC below a binding: run.start builds the learner's
@@ -16,18 +15,12 @@ import { labnicReferenceFiles } from './reference-drivers';
 
 let engine: LabEngine;
 let client: LabClient;
-const finished = new Map<string, RunResultData>();
-const simEvents = new Map<string, SimEvent[]>();
+let statuses: Awaited<ReturnType<typeof streamingClient>>['statuses'];
+let simEvents: Map<string, SimEvent[]>;
 
 beforeAll(async () => {
   engine = new LabEngine({ host: 'memory', heartbeatMs: 0 });
-  client = await LabClient.connect(new MemoryTransport(new LabServer(engine)));
-  client.onEvents((events: LabEvent[]) => {
-    for (const e of events) {
-      if (e.kind === 'run.status' && e.state === 'finished' && e.result) finished.set(e.runId, e.result);
-      if (e.kind === 'run.events') simEvents.set(e.runId, [...(simEvents.get(e.runId) ?? []), ...e.events]);
-    }
-  });
+  ({ client, statuses, events: simEvents } = await streamingClient(engine));
   await engine.builds.start();
 }, 120_000);
 
@@ -38,7 +31,7 @@ afterAll(() => {
 
 async function resultOf(runId: string): Promise<RunResultData> {
   for (let waited = 0; waited < 60_000; waited += 20) {
-    const result = finished.get(runId);
+    const result = statuses.find((s) => s.runId === runId && s.state === 'finished' && s.result)?.result;
     if (result) return result;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

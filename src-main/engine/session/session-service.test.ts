@@ -2,29 +2,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEvent, RunResultData, SimEvent } from '../../../src-shared/contract';
-import { LabClient } from '../../../src-shared/rpc';
+import type { LabClient } from '../../../src-shared/rpc';
 import { LabEngine } from '../lab-engine';
-import { LabServer } from '../lab-server';
-import { MemoryTransport } from '../memory-transport';
-import { lineOf } from './testing';
+import { lineOf, streamingClient } from './testing';
 
 const template = fs.readFileSync(path.join(import.meta.dirname, 'fixtures/minimal-miniport.c'), 'utf8');
 const LIFECYCLE = { name: 'lifecycle', steps: [{ step: 'load' as const }, { step: 'add-device' as const }, { step: 'restart' as const }, { step: 'pause' as const }, { step: 'halt' as const }, { step: 'unload' as const }] };
 
 let engine: LabEngine;
 let client: LabClient;
-const statuses: Array<Extract<LabEvent, { kind: 'run.status' }>> = [];
-const simEvents = new Map<string, SimEvent[]>();
+let statuses: Awaited<ReturnType<typeof streamingClient>>['statuses'];
+let simEvents: Map<string, SimEvent[]>;
 
 beforeAll(async () => {
   engine = new LabEngine({ host: 'memory', heartbeatMs: 0 });
-  client = await LabClient.connect(new MemoryTransport(new LabServer(engine)));
-  client.onEvents((events) => {
-    for (const e of events) {
-      if (e.kind === 'run.status') statuses.push(e);
-      if (e.kind === 'run.events') simEvents.set(e.runId, [...(simEvents.get(e.runId) ?? []), ...e.events]);
-    }
-  });
+  ({ client, statuses, events: simEvents } = await streamingClient(engine));
   await engine.builds.start();
 }, 120_000);
 afterAll(() => {

@@ -1,10 +1,15 @@
+import type { LabEvent } from '../../../src-shared/contract';
 import { needsReferenceLabnic, Scenario, DEFAULT_SCENARIO, type ScenarioInput } from '../../../src-shared/contract/scenario';
+import { LabClient } from '../../../src-shared/rpc';
 import type { SimEvent } from '../../../src-shared/contract/sim-events';
 import type { RunResult } from '../../sim/session/scenario';
 import type { SessionLimits } from '../../sim/session/session';
 import type { BuildOutput } from '../toolchain/build-types';
 import type { DriverBuilder } from '../toolchain/build';
 import { loadTestBuilder, readExample } from '../toolchain/testing';
+import type { LabEngine } from '../lab-engine';
+import { LabServer } from '../lab-server';
+import { MemoryTransport } from '../memory-transport';
 import { runDriver } from './run-driver';
 
 let builder: Promise<DriverBuilder> | undefined;
@@ -63,4 +68,22 @@ export function lineOf(source: string, marker: string): number {
   const index = source.split('\n').findIndex((l) => l.includes(marker));
   if (index < 0) throw new Error(`no line contains ${marker}`);
   return index + 1;
+}
+
+/** A client of `engine` over the in-memory transport that keeps, as they stream, the runs' statuses and each run's simulator events. */
+export async function streamingClient(engine: LabEngine): Promise<{ client: LabClient; statuses: Array<Extract<LabEvent, { kind: 'run.status' }>>; events: Map<string, SimEvent[]> }> {
+  const client = await LabClient.connect(new MemoryTransport(new LabServer(engine)));
+  const statuses: Array<Extract<LabEvent, { kind: 'run.status' }>> = [];
+  const events = new Map<string, SimEvent[]>();
+  client.onEvents((batch) => {
+    for (const e of batch) {
+      if (e.kind === 'run.status') statuses.push(e);
+      else if (e.kind === 'run.events') {
+        let list = events.get(e.runId);
+        if (!list) events.set(e.runId, (list = []));
+        list.push(...e.events);
+      }
+    }
+  });
+  return { client, statuses, events };
 }
