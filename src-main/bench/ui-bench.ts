@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Page } from '@playwright/test';
 import { WebSocket } from 'ws';
 import { WEB_SOCKET_PATH, WEB_TOKEN_PARAM } from '../../src-shared/contract/channels';
 import type { ScenarioInput } from '../../src-shared/contract/scenario';
@@ -9,6 +8,7 @@ import { LabClient, WebSocketTransport, type WebSocketLike } from '../../src-sha
 import { CHROMIUM_PATH, chromiumLaunchOptions } from '../../e2e/support/chromium';
 import { resourcesDir } from '../engine/resources';
 import { spawnWebHost } from '../launch/spawn-web-host';
+import { DevToolsBrowser, type DevToolsPage } from './devtools-browser';
 import { median, percentile, type BenchSuite } from './table';
 
 /**
@@ -19,6 +19,10 @@ import { median, percentile, type BenchSuite } from './table';
  * Each input's latency is measured in the page, from the input event's timestamp to the frame
  * that shows its effect: the animation frame after the handlers (the DOM already changed), and
  * the task after that frame's paint.
+ *
+ * Chromium is driven over the DevTools protocol alone (devtools-browser.ts), not by Playwright:
+ * Playwright would have Chromium copy every socket frame of the stream to it, CPU the window's
+ * user never pays.
  */
 
 const FRAMES = Number(process.env['NDIS_LAB_UI_BENCH_FRAMES'] ?? 265_000);
@@ -171,47 +175,64 @@ function readFolder(dir: string): Record<string, string> {
   return Object.fromEntries(fs.readdirSync(dir).filter((f) => /\.[ch]$/.test(f)).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
 }
 
+/** A selector for elements by their data-testid, in the page's script. */
+const byTestId = (testid: string): string => JSON.stringify(`[data-testid="${testid}"]`);
+
+/** The text of the first element with this data-testid ('' when there is none). */
+async function textOf(page: DevToolsPage, testid: string): Promise<string> {
+  return page.evaluate<string>(`document.querySelector(${byTestId(testid)})?.textContent ?? ''`);
+}
+
 /** A console tab's line count, from its label ("Hardware 12,345"). */
-async function tabCount(page: Page, id: string): Promise<number> {
-  const text = (await page.getByTestId(`console-tab-${id}`).textContent()) ?? '';
+async function tabCount(page: DevToolsPage, id: string): Promise<number> {
+  const text = await textOf(page, `console-tab-${id}`);
   return Number(/([\d,]+)\s*$/.exec(text.trim())?.[1]?.replace(/,/g, '') ?? 0);
 }
 
+/** Where the `index`th element with this data-testid is in the viewport. */
+async function box(page: DevToolsPage, testid: string, index = 0): Promise<{ x: number; y: number; width: number; height: number }> {
+  const b = await page.evaluate<{ x: number; y: number; width: number; height: number } | null>(
+    `(() => { const e = document.querySelectorAll(${byTestId(testid)})[${index}]; if (!e) return null; const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; })()`,
+  );
+  if (!b) throw new Error(`${testid}${index ? ` #${index + 1}` : ''} is not on the page`);
+  return b;
+}
+
+/** A click in the middle of the first element with this data-testid. */
+async function clickMiddle(page: DevToolsPage, testid: string): Promise<void> {
+  const b = await box(page, testid);
+  await page.click(b.x + b.width / 2, b.y + b.height / 2);
+}
+
 /** One input of the mix, at a point of the window a user would touch. */
-async function input(page: Page, n: number): Promise<void> {
-  const box = async (testid: string): Promise<{ x: number; y: number; width: number; height: number }> => {
-    const b = await page.getByTestId(testid).first().boundingBox();
-    if (!b) throw new Error(`${testid} is not on the page`);
-    return b;
-  };
+async function input(page: DevToolsPage, n: number): Promise<void> {
   switch (n % 6) {
     case 0:
     case 3: {
       // Type a search, a key at a time, then clear it.
-      const filter = await box('console-filter');
-      await page.mouse.click(filter.x + filter.width / 2, filter.y + filter.height / 2);
-      for (const key of n % 12 === 0 ? 'wire' : 'ndism') await page.keyboard.press(key);
-      await page.keyboard.press('Control+A');
-      await page.keyboard.press('Backspace');
+      await clickMiddle(page, 'console-filter');
+      for (const key of n % 12 === 0 ? 'wire' : 'ndism') await page.press(key);
+      await page.press('Control+A');
+      await page.press('Backspace');
       return;
     }
     case 1: {
       const tabs = ['ndis', 'hardware', 'all'];
-      const tab = await box(`console-tab-${tabs[Math.floor(n / 6) % tabs.length]}`);
-      await page.mouse.click(tab.x + tab.width / 2, tab.y + tab.height / 2);
+      await clickMiddle(page, `console-tab-${tabs[Math.floor(n / 6) % tabs.length]}`);
       return;
     }
     case 2:
     case 4: {
       // The timeline: the adapter's lane, somewhere along the run.
-      const canvas = await box('timeline-canvas');
-      await page.mouse.click(canvas.x + 140 + ((n * 97) % Math.max(1, canvas.width - 150)), canvas.y + 24);
+      const canvas = await box(page, 'timeline-canvas');
+      await page.click(canvas.x + 140 + ((n * 97) % Math.max(1, canvas.width - 150)), canvas.y + 24);
       return;
     }
     case 5: {
-      const rows = page.getByTestId('console-row');
-      const row = await rows.nth(Math.min(3, Math.max(0, (await rows.count()) - 1))).boundingBox();
-      if (row) await page.mouse.click(row.x + 200, row.y + row.height / 2);
+      const rows = await page.evaluate<number>(`document.querySelectorAll(${byTestId('console-row')}).length`);
+      if (rows === 0) return;
+      const row = await box(page, 'console-row', Math.min(3, rows - 1));
+      await page.click(row.x + 200, row.y + row.height / 2);
       return;
     }
   }
@@ -225,14 +246,12 @@ export const uiSuite: BenchSuite = {
       return [{ group, name: 'input-to-paint latency while 1M events stream', value: Number.NaN, unit: 'ms', note: `skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium, or set CHROMIUM_PATH)` }];
     }
     const host = await spawnWebHost(root, [], 300_000);
-    const browser = await chromium.launch(chromiumLaunchOptions());
+    let browser: DevToolsBrowser | undefined;
     try {
-      const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-      const problems: string[] = [];
-      page.on('pageerror', (error) => problems.push(error.message));
-      await page.addInitScript({ content: INSTRUMENT });
+      browser = await DevToolsBrowser.launch({ executablePath: CHROMIUM_PATH, args: chromiumLaunchOptions().args ?? [], viewport: { width: 1600, height: 1000 }, initScript: INSTRUMENT });
+      const page = browser.page;
       await page.goto(host.url);
-      await page.getByTestId('toolchain-status').filter({ hasText: 'compiler: ready' }).waitFor({ timeout: 180_000 });
+      await page.waitFor(`document.querySelector(${byTestId('toolchain-status')})?.textContent.includes('compiler: ready')`, 180_000, 'the compiler to be ready');
 
       // A second client of the same engine starts the run (as a second window would): the window
       // shows every run's events, whoever started it. Built first, so the stream is the run alone.
@@ -251,53 +270,55 @@ export const uiSuite: BenchSuite = {
         client.close();
         if (!runId) throw new Error('the LabNIC reference driver did not build');
         let n = 0;
-        const finished = page.locator(`[data-testid="timeline"][data-run="${runId}"][data-finished="true"]`);
+        const finished = `document.querySelector(${JSON.stringify(`[data-testid="timeline"][data-run="${runId}"][data-finished="true"]`)}) !== null`;
         const deadline = started + 600_000;
-        while ((await finished.count()) === 0) {
+        while (!(await page.evaluate<boolean>(finished))) {
           if (performance.now() > deadline) throw new Error(`the window did not receive ${runId}'s end within 10 minutes`);
           await input(page, n++);
-          await page.waitForTimeout(INPUT_GAP_MS);
+          await new Promise((resolve) => setTimeout(resolve, INPUT_GAP_MS));
         }
         return { runId, streamedMs: performance.now() - started };
       };
       const linesBefore = await tabCount(page, 'all');
       // NDIS_LAB_UI_BENCH_CPU_PROFILE=file.cpuprofile: the window's main thread profiled during the measured stream (DevTools opens it).
       const profilePath = process.env['NDIS_LAB_UI_BENCH_CPU_PROFILE'];
-      const cdp = profilePath ? await page.context().newCDPSession(page) : undefined;
-      if (cdp) {
-        await cdp.send('Profiler.enable');
-        await cdp.send('Profiler.start');
+      if (profilePath) {
+        await page.send('Profiler.enable');
+        await page.send('Profiler.start');
       }
       // The latency is measured on a stream the bench does not trace (tracing costs the browser CPU).
       const { runId, streamedMs } = await stream();
-      if (cdp && profilePath) fs.writeFileSync(profilePath, JSON.stringify((await cdp.send('Profiler.stop')).profile));
+      if (profilePath) fs.writeFileSync(profilePath, JSON.stringify((await page.send<{ profile: unknown }>('Profiler.stop')).profile));
       // Latency depends on the CPU the window gets: say how busy the machine was.
       const load = os.loadavg()[0]!.toFixed(1);
-      const inputs = (await page.evaluate('window.__uiBench.inputs')) as Input[];
-      const timings = (await page.evaluate('window.__uiBench.timings')) as Timing[];
-      const longTasks = (await page.evaluate('window.__uiBench.longTasks')) as number[];
+      const inputs = await page.evaluate<Input[]>('window.__uiBench.inputs');
+      const timings = await page.evaluate<Timing[]>('window.__uiBench.timings');
+      const longTasks = await page.evaluate<number[]>('window.__uiBench.longTasks');
       const runLines = (await tabCount(page, 'ndis')) + (await tabCount(page, 'debug')) + (await tabCount(page, 'hardware')) + (await tabCount(page, 'findings'));
       const lines = await tabCount(page, 'all');
-      if (problems.length) throw new Error(`the page reported errors: ${problems.join('; ')}`);
+      if (page.errors.length) throw new Error(`the page reported errors: ${page.errors.join('; ')}`);
       if (inputs.length === 0) throw new Error('no input was measured');
 
       // After the stream: searches over every line, timed to the moment the last line was looked at.
-      await page.getByTestId('console-tab-all').click();
+      await clickMiddle(page, 'console-tab-all');
       const searchMs = async (query: string): Promise<{ ms: number; matches: string }> => {
-        await page.getByTestId('console-filter').fill('');
+        await clickMiddle(page, 'console-filter');
+        await page.press('Control+A');
+        await page.press('Backspace');
         const began = performance.now();
-        await page.getByTestId('console-filter').fill(query);
+        await page.insertText(query);
         // The count of this query's search (the one shown until the window publishes is the previous query's).
-        const count = page.locator(`[data-testid="console-match-count"][data-query="${query.replace(/["\\]/g, '\\$&')}"]`);
+        const count = `document.querySelector(${JSON.stringify(`[data-testid="console-match-count"][data-query="${query.replace(/["\\]/g, '\\$&')}"]`)})?.textContent.trim() ?? ''`;
         const done = /^\d[\d,]* match(es)?$/;
-        while (!done.test(((await count.count()) ? ((await count.textContent()) ?? '') : '').trim())) {
+        let shown = '';
+        while (!done.test((shown = await page.evaluate<string>(count)))) {
           if (performance.now() - began > 120_000) throw new Error(`the search for ${query} did not finish`);
-          await page.waitForTimeout(5);
+          await new Promise((resolve) => setTimeout(resolve, 5));
         }
-        return { ms: performance.now() - began, matches: ((await count.textContent()) ?? '').trim() };
+        return { ms: performance.now() - began, matches: shown };
       };
       const text = await searchMs(`${runId}: finished`);
-      const ended = ((await page.getByTestId('console-row').first().textContent()) ?? '').trim();
+      const ended = (await textOf(page, 'console-row')).trim();
       if (text.matches !== '1 match' || !ended.endsWith('— clean')) throw new Error(`${runId} did not end clean in the window: "${text.matches}", "${ended}"`);
       const regex = await searchMs('/NdisM(IndicateReceive|SendNetBufferListsComplete)\\w*\\(MiniportAdapterHandle=0x[0-9A-F]+/');
 
@@ -305,7 +326,7 @@ export const uiSuite: BenchSuite = {
       // busy machine a task's wall time includes the time the thread waited for a CPU).
       // NDIS_LAB_UI_BENCH_TRACE=file.json: that trace is kept, with the timeline's categories too (DevTools' Performance panel loads it).
       const tracePath = process.env['NDIS_LAB_UI_BENCH_TRACE'];
-      await browser.startTracing(page, { categories: tracePath ? ['toplevel', 'devtools.timeline', 'v8', 'blink'] : ['toplevel'] });
+      await browser.startTracing(tracePath ? ['toplevel', 'devtools.timeline', 'v8', 'blink'] : ['toplevel']);
       await stream();
       const trace = await browser.stopTracing();
       if (tracePath) fs.writeFileSync(tracePath, trace);
@@ -329,7 +350,7 @@ export const uiSuite: BenchSuite = {
         { group, name: 'longest main-thread task while streaming, CPU time', value: tasks.longestCpu.cpu, unit: 'ms', note: `${tasks.count.toLocaleString('en-US')} tasks traced; ${tasks.overCpu} over 50 ms of CPU` },
       ];
     } finally {
-      await browser.close();
+      await browser?.close();
       // The host removes its run recordings as it shuts down: wait for it.
       const exited = new Promise((resolve) => host.child.once('exit', resolve));
       host.child.kill('SIGTERM');
