@@ -8,10 +8,12 @@
  * compositor's raster and display of the frame hold the next one back); on a busy machine the
  * render takes longer in wall time, and the ticks slow down with it. Between ticks the frames
  * belong to input and everything else. A key press, click or wheel turn starts a quiet period that
- * lasts until the frame showing its effect is out (INPUT_QUIET_MS to INPUT_QUIET_MAX_MS): the next
- * tick waits for it (never longer than MAX_INTERVAL_MS since the last tick), and so do the
- * console store's ingest and search slices (afterQuiet) and the event worker (onQuietChange), so
- * the input's frame does not also carry the stream's, nor wait for a CPU the stream holds.
+ * lasts until the frame showing its effect is out (INPUT_QUIET_MS to INPUT_QUIET_MAX_MS): the
+ * console store's ingest and search slices (afterQuiet) and the event worker (onQuietChange) wait
+ * for it, so the input's frame does not wait for a CPU the stream holds. The next tick waits only
+ * for the input's frame (the frame after the next has begun), then comes at once, whatever the
+ * pacing. An input that changed nothing in the page by its first frame (a click on plain text)
+ * has no frame of its own to wait for: its next paint is the tick's, which comes in the next frame.
  */
 
 /** The shortest time between two ticks, ms. */
@@ -59,8 +61,38 @@ let scheduled = false;
 /** When the next tick may come (performance.now() time). */
 let notBefore = -Infinity;
 let lastTick = -Infinity;
-/** Until when the latest input holds the stream back (ticks, slices, the event worker). */
+/** Until when the latest input holds the stream back (ingest and search slices, the event worker). */
 let quietUntil = -Infinity;
+/** Until when the latest input holds the next tick back: until its frame is out. */
+let tickQuietUntil = -Infinity;
+/** An input came since the last tick: the next tick comes once the input's frame is out, however the ticks are paced. */
+let inputSinceTick = false;
+/** Ticks waiting for their time: they look again when an input's frame is out. */
+const tickWaiters = new Set<() => void>();
+/** Sees whether the latest input changed the page (its DOM) before its first frame. */
+let pageWatcher: MutationObserver | undefined;
+
+/** Starts noting the page's changes (where there is a page). */
+function watchPage(): void {
+  if (typeof MutationObserver !== 'function' || typeof document === 'undefined') return;
+  pageWatcher ??= new MutationObserver(() => undefined);
+  pageWatcher.takeRecords();
+  pageWatcher.observe(document.documentElement, { subtree: true, childList: true, attributes: true, characterData: true });
+}
+
+/** Whether the page changed since watchPage (true where there is no page to watch); stops watching. */
+function pageChanged(): boolean {
+  if (!pageWatcher) return true;
+  const changed = pageWatcher.takeRecords().length > 0;
+  pageWatcher.disconnect();
+  return changed;
+}
+
+/** The input's frame is out (or it has none): a waiting tick may come. */
+function releaseTick(): void {
+  tickQuietUntil = performance.now();
+  for (const waiter of [...tickWaiters]) waiter();
+}
 let quietTimer: ReturnType<typeof setTimeout> | undefined;
 /** Callbacks waiting for the quiet period to end. */
 const quietWaiters: Array<() => void> = [];
@@ -96,12 +128,19 @@ function armQuiet(): void {
 export function inputArrived(): void {
   const at = performance.now();
   const serial = ++inputSerial;
+  inputSinceTick = true;
+  tickQuietUntil = at + INPUT_QUIET_MAX_MS;
   setQuietUntil(at + INPUT_QUIET_MAX_MS);
-  nextFrame(() =>
+  watchPage();
+  nextFrame(() => {
+    // The handlers have run (and Vue has patched the DOM): an input that changed nothing has no frame to wait for.
+    if (serial === inputSerial && !pageChanged()) releaseTick();
     nextFrame(() => {
-      if (serial === inputSerial) setQuietUntil(Math.max(at + INPUT_QUIET_MS, performance.now()));
-    }),
-  );
+      if (serial !== inputSerial) return;
+      setQuietUntil(Math.max(at + INPUT_QUIET_MS, performance.now()));
+      releaseTick();
+    });
+  });
 }
 
 if (typeof window !== 'undefined' && typeof window.addEventListener === 'function') {
@@ -130,8 +169,8 @@ export function onQuietChange(listener: (remainingMs: number) => void): () => vo
 
 /** How long the next tick should still wait, ms (0: now). */
 function holdBack(now: number): number {
-  const quiet = Math.min(quietUntil, lastTick + MAX_INTERVAL_MS);
-  return Math.max(notBefore, quiet) - now;
+  if (inputSinceTick) return Math.min(tickQuietUntil, lastTick + MAX_INTERVAL_MS) - now;
+  return notBefore - now;
 }
 
 /** Runs `publish` on the next tick of the clock (once, however often it is asked for before then). */
@@ -148,6 +187,7 @@ export function publishOnTick(publish: () => void): void {
         return;
       }
       lastTick = began;
+      inputSinceTick = false;
       notBefore = began + MIN_INTERVAL_MS;
       const callbacks = [...due];
       due.clear();
@@ -169,17 +209,18 @@ export function publishOnTick(publish: () => void): void {
       });
       if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => done(Math.max(mainThread, performance.now() - began - FRAME_MS)));
     });
-  /** Tries again after `wait`, or as soon as the quiet period ends if that is sooner (the pacing is checked again then). */
+  /** Tries again after `wait`, or when an input's frame is out if that is sooner (holdBack is asked again then). */
   const waitThenGo = (wait: number): void => {
     let done = false;
     const once = (): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      tickWaiters.delete(once);
       go();
     };
     const timer = setTimeout(once, wait);
-    if (quietRemaining() > 0) afterQuiet(once);
+    tickWaiters.add(once);
   };
   const wait = holdBack(performance.now());
   if (wait > 0) waitThenGo(wait);
