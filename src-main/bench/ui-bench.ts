@@ -189,12 +189,12 @@ async function tabCount(page: DevToolsPage, id: string): Promise<number> {
   return Number(/([\d,]+)\s*$/.exec(text.trim())?.[1]?.replace(/,/g, '') ?? 0);
 }
 
-/** Where the `index`th element with this data-testid is in the viewport. */
-async function box(page: DevToolsPage, testid: string, index = 0): Promise<{ x: number; y: number; width: number; height: number }> {
+/** Where the first element with this data-testid is in the viewport. */
+async function box(page: DevToolsPage, testid: string): Promise<{ x: number; y: number; width: number; height: number }> {
   const b = await page.evaluate<{ x: number; y: number; width: number; height: number } | null>(
-    `(() => { const e = document.querySelectorAll(${byTestId(testid)})[${index}]; if (!e) return null; const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; })()`,
+    `(() => { const e = document.querySelector(${byTestId(testid)}); if (!e) return null; const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; })()`,
   );
-  if (!b) throw new Error(`${testid}${index ? ` #${index + 1}` : ''} is not on the page`);
+  if (!b) throw new Error(`${testid} is not on the page`);
   return b;
 }
 
@@ -229,10 +229,13 @@ async function input(page: DevToolsPage, n: number): Promise<void> {
       return;
     }
     case 5: {
-      const rows = await page.evaluate<number>(`document.querySelectorAll(${byTestId('console-row')}).length`);
-      if (rows === 0) return;
-      const row = await box(page, 'console-row', Math.min(3, rows - 1));
-      await page.click(row.x + 200, row.y + row.height / 2);
+      // A row the user sees: one inside the console's viewport (the rows above and below it are rendered ahead, out of sight).
+      const row = await page.evaluate<{ x: number; y: number; height: number } | null>(
+        `(() => { const view = document.querySelector('.console-viewport')?.getBoundingClientRect(); if (!view) return null;
+          const seen = [...document.querySelectorAll(${byTestId('console-row')})].map((e) => e.getBoundingClientRect()).filter((r) => r.top >= view.top && r.bottom <= view.bottom);
+          const r = seen[Math.min(3, seen.length - 1)]; return r ? { x: r.x, y: r.y, height: r.height } : null; })()`,
+      );
+      if (row) await page.click(row.x + 200, row.y + row.height / 2);
       return;
     }
   }
