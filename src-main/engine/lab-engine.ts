@@ -101,6 +101,7 @@ export class LabEngine {
       const state = this.sessions.control(runId, action, events);
       return { runId, state };
     },
+    'run.act': ({ runId, steps }) => ({ runId, waiting: this.sessions.act(runId, steps) }),
     'run.speed': ({ runId, eventsPerSecond }) => ({ runId, eventsPerSecond: this.sessions.setSpeed(runId, eventsPerSecond) }),
     'run.breakpoints': ({ runId, breakpoints }) => {
       this.sessions.setBreakpoints(runId, breakpoints);

@@ -3,7 +3,7 @@ import { BuildInput, BuildSummary, ToolchainStatus } from './build';
 import { exampleCommands } from './examples';
 import { exportCommands } from './exports';
 import { projectCommands } from './projects';
-import { BreakpointsSchema, RunControlInput, RunSpeedInput, RunStartInput, RunStartOutput, RunState } from './run';
+import { BreakpointsSchema, RunActInput, RunControlInput, RunSpeedInput, RunStartInput, RunStartOutput, RunState } from './run';
 
 /** Which host runs the engine: the desktop app, the web host, the command line, or a test. */
 export const HostKind = z.enum(['electron', 'web', 'cli', 'memory']);
@@ -73,6 +73,15 @@ export const commands = {
   'run.speed': {
     input: RunSpeedInput,
     output: z.object({ runId: z.string(), eventsPerSecond: z.number().int() }),
+  },
+  /**
+   * Does something to a run that is going (running or paused): frames on a wire, a fault, a PnP
+   * removal or start, an unbinding, a request (LIVE_STEPS). The run takes the steps in order at its
+   * next idle point (a paused run, once it goes on); `waiting` counts the steps not yet taken.
+   */
+  'run.act': {
+    input: RunActInput,
+    output: z.object({ runId: z.string(), waiting: z.number().int() }),
   },
   /** Replaces a run's breakpoints: NDIS functions, and source lines that call NDIS. */
   'run.breakpoints': {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BuildSummary } from './build';
-import { Scenario } from './scenario';
+import { LiveStep, Scenario } from './scenario';
 
 export const RunResultSchema = z.object({
   result: z.enum(['clean', 'findings', 'bugcheck']),
@@ -56,6 +56,9 @@ export const RunControlInput = z
  * the simulator goes. Virtual time and the events are the same at any speed; only the wall clock differs.
  */
 export const RunSpeedInput = z.object({ runId: z.string(), eventsPerSecond: z.number().int().min(0).max(10_000_000) }).strict();
+
+/** Steps for a run already going (LIVE_STEPS), taken in order at its next idle point. */
+export const RunActInput = z.object({ runId: z.string(), steps: z.array(LiveStep).min(1).max(16) }).strict();
 
 export const RunState = z.enum(['running', 'paused', 'finished', 'stopped', 'failed']);
 export type RunState = z.infer<typeof RunState>;

@@ -157,6 +157,22 @@ export const ScenarioStep = z.discriminatedUnion('step', [
 ]);
 export type ScenarioStep = z.infer<typeof ScenarioStep>;
 
+/**
+ * The steps that can also happen during a run that is already going (run.act): what the bench does
+ * to the system from outside (frames on a wire, a fault, PnP removing or starting a device, NDIS
+ * unbinding, a request of NDIS), but not what shapes the whole run (loading, adding devices, binding)
+ * nor its checks. The run takes them at its next idle point (see runScenario).
+ */
+export const LIVE_STEPS = ['inject-frame', 'send', 'oid', 'hw-fault', 'surprise-remove', 'pause', 'restart', 'halt', 'unbind', 'lower-link', 'start-device'] as const;
+export type LiveStepName = (typeof LIVE_STEPS)[number];
+export type LiveStep = Extract<ScenarioStep, { step: LiveStepName }>;
+
+/** A step for a running run: a scenario step of LIVE_STEPS. */
+export const LiveStep = ScenarioStep.refine((step): step is LiveStep => (LIVE_STEPS as readonly string[]).includes(step.step), {
+  message: `not a step a running run can take: one of ${LIVE_STEPS.join(', ')}`,
+  path: ['step'],
+});
+
 /** What a bind step stands on when it does not say: the real LabNIC driver below. */
 export const DEFAULT_BELOW = 'labnic' as const;
 

@@ -36,10 +36,13 @@ export const SimRunFinished = z.object({
 export const SimScenarioStep = z.object({
   ...at,
   kind: z.literal('scenario.step'),
+  /** The scenario's step (for a live step, the one the run was in when it took it). */
   index: z.number().int(),
   step: z.string(),
   status: z.enum(['started', 'done', 'failed', 'skipped']),
   detail: z.string().optional(),
+  /** A step the bench gave the run while it went (run.act), not one of its scenario's. */
+  live: z.boolean().optional(),
   /**
    * Set when the step recorded an expectation of the run (an expect-* step, or a step that could
    * not happen): whether it held; `detail` says what was found. A log replays the result's expectations from it.

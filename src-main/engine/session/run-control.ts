@@ -1,5 +1,6 @@
 import { HostInterrupt } from '../../sim/session/session';
 import type { SourceSite } from '../../sim/session/source-site';
+import type { LiveStep } from '../../../src-shared/contract/scenario';
 import { Pacer } from './pacer';
 
 /**
@@ -20,6 +21,10 @@ export const enum Slot {
   BreakpointBytes = 6,
   /** The run's speed: at most this many events per wall-clock second; 0 = as fast as it goes. */
   Speed = 7,
+  /** Live steps the engine has posted to the worker's live port (run.act), in all. */
+  LivePosted = 8,
+  /** Live steps the worker has taken from it, in all. */
+  LiveTaken = 9,
 }
 
 export const enum Request {
@@ -54,7 +59,7 @@ export interface ControlBuffers {
 }
 
 export function createControlBuffers(eventsPerSecond = 0): ControlBuffers {
-  const buffers = { control: new SharedArrayBuffer(8 * 4), breakpoints: new SharedArrayBuffer(BREAKPOINT_CAPACITY) };
+  const buffers = { control: new SharedArrayBuffer(16 * 4), breakpoints: new SharedArrayBuffer(BREAKPOINT_CAPACITY) };
   const control = new Int32Array(buffers.control);
   Atomics.store(control, Slot.Steps, -1);
   Atomics.store(control, Slot.Speed, clampSpeed(eventsPerSecond));
@@ -112,6 +117,17 @@ export class RunController {
     Atomics.add(this.control, Slot.Wake, 1);
     Atomics.notify(this.control, Slot.Wake);
     return speed;
+  }
+
+  /**
+   * Gives the run steps to take at its next idle point (run.act): posted on `port`, the worker's
+   * live port, and counted in shared memory so the worker looks at the port only when there is
+   * something on it. Returns how many steps wait, these included.
+   */
+  act(port: { postMessage(value: unknown): void }, steps: readonly LiveStep[]): number {
+    port.postMessage(steps);
+    const posted = Atomics.add(this.control, Slot.LivePosted, steps.length) + steps.length;
+    return posted - Atomics.load(this.control, Slot.LiveTaken);
   }
 
   setBreakpoints(breakpoints: Breakpoints): void {
@@ -211,6 +227,19 @@ export class RunGate {
       const where = site();
       if (where && this.lines.has(`${where.file}:${where.line}`)) this.breakAt({ kind: 'breakpoint', api, site: where });
     }
+  }
+
+  /**
+   * The live steps the engine posted (RunController.act), in order, from the worker's end of the
+   * live port; none (without touching the port) when nothing was posted since the last look.
+   */
+  takeLive(receive: () => { message: unknown } | undefined): LiveStep[] {
+    const posted = Atomics.load(this.control, Slot.LivePosted);
+    if (posted === Atomics.load(this.control, Slot.LiveTaken)) return [];
+    const steps: LiveStep[] = [];
+    for (let message = receive(); message; message = receive()) steps.push(...(message.message as LiveStep[]));
+    Atomics.add(this.control, Slot.LiveTaken, steps.length);
+    return steps;
   }
 
   /** An NDIS call of lab code (the driver below a binding): progress for the watchdog, never a breakpoint. */

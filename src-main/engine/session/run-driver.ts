@@ -2,7 +2,7 @@ import { Scenario, DEFAULT_SCENARIO, needsReferenceLabnic, type ScenarioInput } 
 import type { SimEvent } from '../../../src-shared/contract/sim-events';
 import '../../sim/ndis/index';
 import { FaultPlan, parseFault, formatFault, type FaultSpec } from '../../sim/session/faults';
-import { runScenario, type RunResult } from '../../sim/session/scenario';
+import { runScenario, type RunResult, type ScenarioOptions } from '../../sim/session/scenario';
 import { setLowerDriverImage, type LowerDriverImage } from '../../sim/ndis/lower-miniport';
 import { Session, type SessionLimits, type SessionOptions } from '../../sim/session/session';
 import { FUEL_GLOBAL_EXPORT, instrumentLoops } from '../../sim/wasm/instrument';
@@ -33,6 +33,8 @@ export interface RunOptions {
   limits?: Partial<SessionLimits>;
   onEvent?(event: SimEvent): void;
   beforeCall?: SessionOptions['beforeCall'];
+  /** Steps given to the run while it goes (run.act): runScenario takes them at its idle points. */
+  takeLive?: ScenarioOptions['takeLive'];
 }
 
 export interface RunOutput {
@@ -76,7 +78,7 @@ export function runDriver(options: RunOptions): RunOutput {
     setLowerDriverImage(session, { ...lowerImage(options.lower, options.lowerBeforeCall), ...(options.traceLower ? { traceInternals: true } : {}) });
   }
   session.emit({ kind: 'run.started', driver: options.driverName, seed, scenario: scenario.name, faults: specs.map(formatFault) });
-  const result = runScenario(session, scenario, options.driverName);
+  const result = runScenario(session, scenario, options.driverName, options.takeLive ? { takeLive: options.takeLive } : {});
   const describeSite = (key: string): string => {
     const site = sourceMap.lookup(Number(key.slice(key.lastIndexOf('@') + 1)));
     return site ? `${site.file}:${site.line}` : 'unknown';

@@ -163,3 +163,34 @@ describe('the run speed (run.speed)', () => {
     await expect(client.call('run.speed', { runId: 'run-1', eventsPerSecond: -1 })).rejects.toThrow(/eventsPerSecond/);
   });
 });
+
+describe('live steps (run.act)', () => {
+  const TIMED = { name: 'timed', steps: [...LIFECYCLE.steps.slice(0, 3), { step: 'advance-time' as const, ms: 50 }, ...LIFECYCLE.steps.slice(3)] };
+
+  it('gives a paused run a step, which it takes at its next idle point once it goes on', async () => {
+    // Paused inside the adapter's initialization (a breakpoint on a call MiniportInitializeEx makes).
+    const { runId } = await client.call('run.start', { files: { 'driver.c': template }, scenario: TIMED, breakpoints: { apis: ['NdisMSetMiniportAttributes'], lines: [] } });
+    await status(runId!, 'paused');
+    await client.call('run.breakpoints', { runId: runId!, breakpoints: { apis: [], lines: [] } });
+    // NDIS halts the adapter (Paused once initialized), as in an orderly removal.
+    expect(await client.call('run.act', { runId: runId!, steps: [{ step: 'halt', adapter: 'adapter0' }] })).toEqual({ runId, waiting: 1 });
+    await client.call('run.control', { runId: runId!, action: 'resume' });
+    const result = (await status(runId!, 'finished')).result!;
+    const steps = simEvents.get(runId!)!.filter((e): e is Extract<SimEvent, { kind: 'scenario.step' }> => e.kind === 'scenario.step');
+    // Not inside the driver's initialization: at the first idle point after it, between add-device (step 1) and restart.
+    expect(steps.filter((e) => e.live).map((e) => `${e.index} ${e.step} ${e.status}`)).toEqual(['1 halt adapter=adapter0 started', '1 halt adapter=adapter0 done']);
+    const order = steps.map((e) => `${e.live ? 'live ' : ''}${e.index} ${e.status}`);
+    expect(order.indexOf('live 1 started')).toBe(order.indexOf('1 done') + 1);
+    expect(result.adapters[0]!.history.at(-1)).toBe('Halted');
+    // The scenario's restart, pause and halt of the adapter that is gone cannot happen any more, and say why.
+    const later = steps.filter((e) => !e.live && [2, 4, 5].includes(e.index));
+    expect(later.map((e) => `${e.status}: ${e.detail}`)).toEqual(Array(3).fill('skipped: adapter0 was removed during the run (a live step)'));
+    expect(result.result).toBe('clean');
+  });
+
+  it('refuses a step no running run can take, and a run that has ended, saying why', async () => {
+    await expect(client.call('run.act', { runId: 'run-1', steps: [{ step: 'load' }] })).rejects.toThrow(/not a step a running run can take/);
+    await expect(client.call('run.act', { runId: 'run-999', steps: [{ step: 'surprise-remove' }] })).rejects.toThrow(/no active run run-999/);
+    await expect(client.call('run.act', { runId: 'run-1', steps: [] })).rejects.toThrow(/steps/);
+  });
+});

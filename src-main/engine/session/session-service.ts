@@ -1,4 +1,5 @@
-import type { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
+import type { LiveStep } from '../../../src-shared/contract/scenario';
 import type { RunResultData, RunState } from '../../../src-shared/contract/run';
 import type { Breakpoints } from './run-control';
 import { createControlBuffers, RunController, RunState as SharedState } from './run-control';
@@ -17,6 +18,8 @@ export interface SessionServiceEvents {
 interface ActiveRun {
   worker: Worker;
   controller: RunController;
+  /** The engine's end of the worker's live port (run.act). */
+  live: MessagePort;
   state: RunState;
   watchdog: ReturnType<typeof setInterval>;
   done: Promise<RunResultData | undefined>;
@@ -46,7 +49,8 @@ export class SessionService {
     if (options.breakpoints) controller.setBreakpoints(options.breakpoints);
     if (options.paused) controller.step(1);
     const recording = options.record && this.recordings ? this.recordings.create(runId, options.record) : undefined;
-    const worker = startWorker('session/session-worker', { workerData: { run, buffers, ...(recording ? { recording } : {}) } });
+    const live = new MessageChannel();
+    const worker = startWorker('session/session-worker', { workerData: { run, buffers, livePort: live.port2, ...(recording ? { recording } : {}) }, transferList: [live.port2] });
     let resolveDone!: (result: RunResultData | undefined) => void;
     const done = new Promise<RunResultData | undefined>((resolve) => (resolveDone = resolve));
     let lastBeat = controller.heartbeat;
@@ -56,6 +60,7 @@ export class SessionService {
     const active: ActiveRun = {
       worker,
       controller,
+      live: live.port1,
       state: 'running',
       done,
       watchdog: setInterval(() => {
@@ -116,6 +121,16 @@ export class SessionService {
     return run.state;
   }
 
+  /**
+   * Gives a running or paused run steps to take at its next idle point (run.act); returns how many
+   * wait, these included. A paused run takes them once it goes on.
+   */
+  act(runId: string, steps: readonly LiveStep[]): number {
+    const run = this.runs.get(runId);
+    if (!run) throw new Error(`no active run ${runId}: it has ended, or never was`);
+    return run.controller.act(run.live, steps);
+  }
+
   /** Limits a run to `eventsPerSecond` events per wall-clock second (0: no limit); returns the speed in effect. */
   setSpeed(runId: string, eventsPerSecond: number): number {
     const run = this.runs.get(runId);
@@ -137,6 +152,7 @@ export class SessionService {
     for (const [runId, run] of this.runs) {
       clearInterval(run.watchdog);
       this.runs.delete(runId);
+      run.live.close();
       await run.worker.terminate();
     }
   }
@@ -146,6 +162,7 @@ export class SessionService {
     if (!run) return;
     this.runs.delete(runId);
     clearInterval(run.watchdog);
+    run.live.close();
     run.state = state;
     // The recording's end record goes after the worker is gone, so nothing of it can follow.
     void run.worker.terminate().then(

@@ -1,7 +1,7 @@
 // One run = one worker: the driver's wasm and the simulator run here, synchronously, so the engine
 // thread stays free; events go out in batches, control comes in through shared memory.
 import os from 'node:os';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { SimEvent } from '../../../src-shared/contract/sim-events';
 import { RunGate, RunStopped, type ControlBuffers, type PauseReason } from './run-control';
 import { runDriver, type RunOptions } from './run-driver';
@@ -34,7 +34,7 @@ if (process.platform === 'linux') {
     // keep the default priority
   }
 }
-const { run, buffers, recording } = workerData as { run: WorkerRun; buffers: ControlBuffers; recording?: RecordingSpec };
+const { run, buffers, recording, livePort } = workerData as { run: WorkerRun; buffers: ControlBuffers; recording?: RecordingSpec; livePort?: MessagePort };
 
 let recorder: RunRecorder | undefined;
 const recordingFailed = (error: unknown): void => {
@@ -90,6 +90,8 @@ try {
       gate.afterEvent();
     },
     beforeCall: (api, site) => gate.beforeCall(api, site),
+    // Steps the bench gives the run while it goes (run.act), read off the live port without waiting.
+    ...(livePort ? { takeLive: () => gate.takeLive(() => receiveMessageOnPort(livePort)) } : {}),
     // The lab's driver below a binding keeps the run alive, but its calls are no breakpoints.
     lowerBeforeCall: () => gate.heartbeat(),
   });

@@ -10,7 +10,7 @@ import { loadTestBuilder, readExample } from '../toolchain/testing';
 import type { LabEngine } from '../lab-engine';
 import { LabServer } from '../lab-server';
 import { MemoryTransport } from '../memory-transport';
-import { runDriver } from './run-driver';
+import { runDriver, type RunOptions } from './run-driver';
 
 let builder: Promise<DriverBuilder> | undefined;
 
@@ -44,7 +44,7 @@ export interface DriverRun {
  */
 export async function runDriverSource(
   files: Record<string, string>,
-  options: { scenario?: ScenarioInput; faults?: string[]; seed?: number; tracing?: boolean; limits?: Partial<SessionLimits>; systematicTarget?: string; traceLower?: boolean } = {},
+  options: { scenario?: ScenarioInput; faults?: string[]; seed?: number; tracing?: boolean; limits?: Partial<SessionLimits>; systematicTarget?: string; traceLower?: boolean; takeLive?: RunOptions['takeLive']; onEvent?: (event: SimEvent) => void } = {},
 ): Promise<DriverRun> {
   const built = (await testBuilder()).build({ files, implementedImports: null });
   const errors = built.diagnostics.filter((d) => d.severity === 'error' || d.severity === 'fatal');
@@ -58,7 +58,10 @@ export async function runDriverSource(
     driverName: 'TestDriver',
     ...options,
     ...(lower ? { lower } : {}),
-    onEvent: (event) => events.push(event),
+    onEvent: (event) => {
+      events.push(event);
+      options.onEvent?.(event);
+    },
   });
   return { result, events, sitesSeen };
 }

@@ -98,20 +98,26 @@ export class Kernel {
     this.runReady();
   }
 
-  /** Lets `ticks` of virtual time pass, running everything that falls due in between, in order. */
-  advance(ticks: number): void {
-    this.advanceTo(this.clock.now + ticks);
+  /**
+   * Lets `ticks` of virtual time pass, running everything that falls due in between, in order.
+   * `atIdle` runs whenever the system is idle on the way (PASSIVE_LEVEL, nothing ready, no driver
+   * code on the stack of this call): where something from outside may happen (scenario.ts takes
+   * live steps there). Virtual time it lets pass counts towards `ticks`.
+   */
+  advance(ticks: number, atIdle?: () => void): void {
+    this.advanceTo(this.clock.now + ticks, atIdle);
   }
 
-  advanceTo(target: number): void {
+  advanceTo(target: number, atIdle?: () => void): void {
     this.runReady();
     for (;;) {
+      if (atIdle && this.currentIrql === PASSIVE_LEVEL && !this.runningDpc) atIdle();
       const next = this.scheduler.nextDue();
       if (next === undefined || next > target) break;
-      this.moveClock(next);
+      this.moveClock(Math.max(next, this.clock.now));
       this.fireDue();
     }
-    this.moveClock(target);
+    this.moveClock(Math.max(target, this.clock.now));
     this.runReady();
   }
 
