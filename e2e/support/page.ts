@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ConsoleMessage, Download, Page, TestInfo } from '@playwright/test';
+import { expect, type ConsoleMessage, type Download, type Page, type TestInfo } from '@playwright/test';
 
 /** Where the e2e screenshots are kept (and attached to the test report). */
 export const artifacts = path.resolve(import.meta.dirname, '../artifacts');
@@ -29,4 +29,18 @@ export async function exportFile(page: Page, format: 'ndjson' | 'pcap' | 'html',
   const file = testInfo.outputPath(download.suggestedFilename());
   await download.saveAs(file);
   return { file, name: download.suggestedFilename() };
+}
+
+/** The window at 1600 × 1000, once the web host's page is up and its compiler is ready. */
+export async function openWindow(page: Page, url: string): Promise<void> {
+  await page.setViewportSize({ width: 1600, height: 1000 });
+  await page.goto(url);
+  await expect(page.getByTestId('toolchain-status')).toHaveText('compiler: ready', { timeout: 90_000 });
+}
+
+/** The window with an example (resources/examples) opened as the project. */
+export async function openExample(page: Page, url: string, name: string): Promise<void> {
+  await openWindow(page, url);
+  await page.getByTestId('example-select').selectOption(name);
+  await expect(page.getByTestId('project-example')).toHaveText(name);
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Download } from '@playwright/test';
 import { readSessionLog } from '../../src-shared/session/log-reader';
-import { screenshots, watchForErrors } from '../support/page';
+import { openExample, screenshots, watchForErrors } from '../support/page';
 import { expect, test } from '../support/web-host';
 
 const snapshot = screenshots('web-bench');
@@ -10,11 +10,7 @@ test.describe('the bench: PnP, frames and time', () => {
   test('an intermediate driver: start later, a pended open, frames below the binding, then the LabNIC below surprise-removed at a chosen time', async ({ page, webHost }, testInfo) => {
     test.setTimeout(240_000);
     const problems = watchForErrors(page);
-    await page.setViewportSize({ width: 1600, height: 1000 });
-    await page.goto(webHost.url);
-    await expect(page.getByTestId('toolchain-status')).toHaveText('compiler: ready', { timeout: 90_000 });
-    await page.getByTestId('example-select').selectOption('passthru-im');
-    await expect(page.getByTestId('project-example')).toHaveText('passthru-im');
+    await openExample(page, webHost.url, 'passthru-im');
     // bench.json names the scenario; its bind shows in the controls.
     await expect(page.getByTestId('scenario-select')).toHaveValue('im-start-inside');
     await expect(page.getByTestId('bind-start')).toHaveValue('inside');
@@ -83,6 +79,40 @@ test.describe('the bench: PnP, frames and time', () => {
     await page.getByTestId('scenario-select').selectOption('default');
     await expect(page.getByTestId('actions-empty')).toBeVisible();
     await expect(page.getByTestId('bind-controls')).toHaveCount(0);
+    expect(problems).toEqual([]);
+  });
+
+  test('an action done now to the run going: the LabNIC adapter surprise-removed while a slow run goes', async ({ page, webHost }, testInfo) => {
+    test.setTimeout(180_000);
+    const problems = watchForErrors(page);
+    await openExample(page, webHost.url, 'labnic-miniport');
+    await page.getByTestId('action-kind').selectOption('surprise-remove');
+    await page.getByTestId('action-target').selectOption('adapter0');
+    // Now acts on the run going: there is none yet.
+    await expect(page.getByTestId('action-now')).toBeDisabled();
+
+    await page.getByTestId('run-speed').selectOption('100');
+    await page.getByTestId('run-button').click();
+    const status = page.getByTestId('status-run');
+    await expect(status).toHaveText(/^run-\d+ running$/, { timeout: 60_000 });
+    // Once the adapter runs (before that there is no adapter0 to remove, and the step would say so).
+    const lane = page.getByTestId('timeline-lanes').locator('li', { hasText: /^adapter0:/ });
+    await expect(lane).toHaveText(/→ Running$/, { timeout: 60_000 });
+    await page.getByTestId('action-now').click();
+    await expect(page.getByTestId('action-now-result')).toHaveText(/^surprise-remove adapter0: sent to run-\d+, which takes it at its next idle point \(1 step waiting\)$/);
+    await snapshot(page, testInfo, 'action-now');
+    await page.getByTestId('run-speed').selectOption('0');
+    await expect(page.getByTestId('run-result')).toContainText('run clean', { timeout: 60_000 });
+
+    // The removal in the log, marked live, inside the scenario step the run was in; the adapter ends halted.
+    await page.getByTestId('console-tab-all').click();
+    await page.getByTestId('console-filter').fill('surprise-remove adapter=adapter0');
+    const rows = page.getByTestId('console-engine').getByTestId('console-row');
+    await expect(rows.filter({ hasText: /live step \(during step \d+\) surprise-remove adapter=adapter0: done$/ })).toHaveCount(1);
+    await expect(lane).toHaveText(/Running → Pausing → Paused → Halted$/);
+    // The scenario's own steps on the adapter after that say why they could not happen.
+    await page.getByTestId('console-filter').fill('removed during the run');
+    await expect(rows.first()).toContainText('adapter0 was removed during the run (a live step)');
     expect(problems).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
-import { screenshots, watchForErrors } from '../support/page';
+import { openExample, screenshots, watchForErrors } from '../support/page';
 import { expect, test } from '../support/web-host';
 
 const examples = path.resolve(import.meta.dirname, '../../resources/examples');
@@ -10,14 +10,6 @@ const LIFE = 'Halted → Initializing → Paused → Restarting → Running → 
 const LABEL_WIDTH = 132;
 
 const snapshot = screenshots('web-consoles');
-
-async function openExample(page: Page, webHost: { url: string }, name: string): Promise<void> {
-  await page.setViewportSize({ width: 1600, height: 1000 });
-  await page.goto(webHost.url);
-  await expect(page.getByTestId('toolchain-status')).toHaveText('compiler: ready', { timeout: 90_000 });
-  await page.getByTestId('example-select').selectOption(name);
-  await expect(page.getByTestId('project-example')).toHaveText(name);
-}
 
 /** Monaco's line number of the cursor, and the file tab shown. */
 async function expectEditorAt(page: Page, file: string, line: number): Promise<void> {
@@ -37,7 +29,7 @@ test.describe('consoles, timeline, run controls and status bar', () => {
   test('the LabNIC reference driver: NDIS calls with arguments and results, search, a source line opened, the adapter timeline', async ({ page, webHost }, testInfo) => {
     test.setTimeout(240_000);
     const problems = watchForErrors(page);
-    await openExample(page, webHost, 'labnic-miniport');
+    await openExample(page, webHost.url, 'labnic-miniport');
     await page.getByTestId('run-button').click();
     await expect(page.getByTestId('run-result')).toHaveText(`run clean: ${LIFE}`, { timeout: 120_000 });
 
@@ -131,7 +123,7 @@ test.describe('consoles, timeline, run controls and status bar', () => {
   test('run controls: a slow run paused, stepped one event, resumed and stopped; the status bar follows', async ({ page, webHost }, testInfo) => {
     test.setTimeout(180_000);
     const problems = watchForErrors(page);
-    await openExample(page, webHost, 'virtual-miniport');
+    await openExample(page, webHost.url, 'virtual-miniport');
     for (const id of ['run-stop', 'run-pause']) await expect(page.getByTestId(id)).toBeDisabled();
     await expect(page.getByTestId('run-step')).toBeEnabled();
     await page.getByTestId('run-speed').selectOption('10');
@@ -189,7 +181,7 @@ test.describe('consoles, timeline, run controls and status bar', () => {
   test('the findings console: a rule violation with its rule, explanation, documentation and line', async ({ page, webHost }, testInfo) => {
     test.setTimeout(180_000);
     const problems = watchForErrors(page);
-    await openExample(page, webHost, 'rule-violations/HALT-TIMER');
+    await openExample(page, webHost.url, 'rule-violations/HALT-TIMER');
     await page.getByTestId('run-button').click();
     await expect(page.getByTestId('run-result')).toContainText(/run (findings|bugcheck)/, { timeout: 60_000 });
     await expect(page.getByTestId('status-findings')).toHaveText(/^[1-9]\d* findings?$/);

@@ -4,7 +4,7 @@ import type { Page } from '@playwright/test';
 import type { RunResultData } from '../../src-shared/contract';
 import { readSessionLog } from '../../src-shared/session/log-reader';
 import { replayRuns } from '../../src-shared/session/replay';
-import { artifacts, exportFile, screenshots, watchForErrors } from '../support/page';
+import { artifacts, exportFile, openWindow, screenshots, watchForErrors } from '../support/page';
 import { expect, test } from '../support/web-host';
 
 /**
@@ -69,9 +69,7 @@ test.describe('issue #7: done when', () => {
   test('reference driver: error marked at its line, fixed, run, timeline, registry and fault from the bench, a finding opened at its line, three exports verified', async ({ page, webHost }, testInfo) => {
     test.setTimeout(420_000);
     const problems = watchForErrors(page);
-    await page.setViewportSize({ width: 1600, height: 1000 });
-    await page.goto(webHost.url);
-    await expect(page.getByTestId('toolchain-status')).toHaveText('compiler: ready', { timeout: 90_000 });
+    await openWindow(page, webHost.url);
 
     // 1. New from example: the LabNIC reference miniport.
     await page.getByTestId('example-select').selectOption('labnic-miniport');

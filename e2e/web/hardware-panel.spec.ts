@@ -1,4 +1,4 @@
-import { screenshots, watchForErrors } from '../support/page';
+import { openWindow, screenshots, watchForErrors } from '../support/page';
 import { expect, test } from '../support/web-host';
 
 const snapshot = screenshots('web-hardware');
@@ -7,9 +7,7 @@ test.describe('LabNIC on the bench', () => {
   test('an example as a new project, the traffic scenario, live registers and rings, then a link flap', async ({ page, webHost }, testInfo) => {
     test.setTimeout(240_000);
     const problems = watchForErrors(page);
-    await page.setViewportSize({ width: 1600, height: 1000 });
-    await page.goto(webHost.url);
-    await expect(page.getByTestId('toolchain-status')).toHaveText('compiler: ready', { timeout: 90_000 });
+    await openWindow(page, webHost.url);
 
     // New from example: the LabNIC reference driver, every file in a tab, DriverEntry's file open.
     const examples = page.getByTestId('example-select');

@@ -5,7 +5,7 @@ import type { RunResultData } from '../../src-shared/contract';
 import { readSessionLog } from '../../src-shared/session/log-reader';
 import { replayRuns } from '../../src-shared/session/replay';
 import { readPcap } from '../../src-main/engine/session/pcap';
-import { artifacts, exportFile, screenshots, watchForErrors } from '../support/page';
+import { artifacts, exportFile, openWindow, screenshots, watchForErrors } from '../support/page';
 import { expect, test } from '../support/web-host';
 
 const snapshot = screenshots('web-projects');
@@ -100,9 +100,7 @@ test.describe('projects on disk, autosave, export and import', () => {
   test('a LabNIC traffic run: F5 and Shift+F5, the three exports verified, and the NDJSON imported back read-only', async ({ page, webHost }, testInfo) => {
     test.setTimeout(420_000);
     const problems = watchForErrors(page);
-    await page.setViewportSize({ width: 1600, height: 1000 });
-    await page.goto(webHost.url);
-    await expect(page.getByTestId('toolchain-status')).toHaveText('compiler: ready', { timeout: 90_000 });
+    await openWindow(page, webHost.url);
     await newProject(page, 'nic-traffic', 'labnic-miniport');
     await page.getByTestId('scenario-select').selectOption('traffic');
     for (const format of ['ndjson', 'pcap', 'html']) await expect(page.getByTestId(`export-${format}`)).toBeDisabled();

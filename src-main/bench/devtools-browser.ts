@@ -9,7 +9,7 @@ import { WebSocket } from 'ws';
  *
  * Why not Playwright there: Playwright attaches to every worker of a page and enables the Network
  * domain in it, so Chromium copies each WebSocket frame the window's event worker receives into a
- * DevTools event (a million events: about a gigabyte of escaped JSON), the browser process sends it
+ * DevTools event (a million events: about 250 MB of escaped JSON), the browser process sends it
  * down the DevTools pipe and Playwright's Node process parses it. On a 2-CPU machine that is CPU a
  * user of the window never pays, taken from the window being measured. This driver enables only
  * Page, Runtime (for page errors) and Input on the page, and Tracing when asked, so the window runs

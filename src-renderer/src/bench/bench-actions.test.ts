@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Scenario } from '../../../src-shared/contract/scenario';
-import { actionTimes, benchTargets, describeAction, type BenchAction, type BindSettings } from './bench-actions';
+import { actionSteps, actionTimes, benchTargets, describeAction, type BenchAction, type BindSettings } from './bench-actions';
+import { LiveStep } from '../../../src-shared/contract/scenario';
 import { buildScenario, BUILT_IN_SCENARIO_NAMES } from './scenario-builder';
 
 const kinds = (scenario: ReturnType<typeof buildScenario>): string[] => scenario.steps.map((s) => s.step);
@@ -147,5 +148,28 @@ describe('actions placed in the run', () => {
       const parsed = Scenario.safeParse(built);
       expect(parsed.success, `${scenario}: ${parsed.error?.message}`).toBe(true);
     }
+  });
+});
+
+describe('an action done now (run.act)', () => {
+  it('is the steps of its kind, each one a running run can take', () => {
+    const actions: BenchAction[] = [
+      { kind: 'inject', target: { adapter: 'adapter0' }, count: 4, bytes: 128, burst: 2, intervalUs: 50 },
+      { kind: 'inject', target: { lower: 'lower0' }, count: 1, bytes: 64, burst: 1, intervalUs: 0 },
+      { kind: 'unbind', lower: 'lower0' },
+      { kind: 'remove', adapter: 'adapter0' },
+      { kind: 'surprise-remove', adapter: 'lower0' },
+    ];
+    const steps = actions.map(actionSteps);
+    expect(steps).toEqual([
+      [{ step: 'inject-frame', adapter: 'adapter0', count: 4, bytes: 128, burst: 2, intervalUs: 50 }],
+      [{ step: 'inject-frame', lower: 'lower0', count: 1, bytes: 64, burst: 1, intervalUs: 0 }],
+      [{ step: 'unbind', lower: 'lower0' }],
+      [{ step: 'pause', adapter: 'adapter0' }, { step: 'halt', adapter: 'adapter0' }],
+      [{ step: 'surprise-remove', adapter: 'lower0' }],
+    ]);
+    for (const step of steps.flat()) expect(LiveStep.safeParse(step).success).toBe(true);
+    // A wait is the scenario's own time, not something done to a run.
+    expect(LiveStep.safeParse(actionSteps({ kind: 'wait', ms: 5 })[0]).success).toBe(false);
   });
 });

@@ -194,7 +194,34 @@ function implicitAdapter(steps: readonly StepInput[], index: number): string | u
 }
 
 /**
- * The scenario's steps with the bench's actions placed at `at`: waits become `advance-time`,
+ * What an action does, as scenario steps (without the checks placeActions adds after it): a wait
+ * lets virtual time pass, an injection is `inject-frame`, an unbinding `unbind`, a removal `pause` +
+ * `halt`, a surprise removal `surprise-remove`. All but the wait can also be given to a run that is
+ * going (run.act): they are of LIVE_STEPS.
+ */
+export function actionSteps(action: BenchAction): StepInput[] {
+  switch (action.kind) {
+    case 'wait':
+      return action.ms > 0 ? [{ step: 'advance-time', ms: action.ms }] : [];
+    case 'inject': {
+      const t = action.target;
+      const frames = { count: action.count, bytes: action.bytes, burst: action.burst, intervalUs: action.intervalUs };
+      return ['lower' in t ? { step: 'inject-frame', lower: t.lower, ...frames } : { step: 'inject-frame', adapter: t.adapter, ...frames }];
+    }
+    case 'unbind':
+      return [{ step: 'unbind', lower: action.lower }];
+    case 'remove':
+      return [
+        { step: 'pause', adapter: action.adapter },
+        { step: 'halt', adapter: action.adapter },
+      ];
+    case 'surprise-remove':
+      return [{ step: 'surprise-remove', adapter: action.adapter }];
+  }
+}
+
+/**
+ * The scenario's steps with the bench's actions placed at `at` (actionSteps): waits become `advance-time`,
  * injections `inject-frame`, an unbinding `unbind` (checked Unbound after), a removal `pause` +
  * `halt`, a surprise removal `surprise-remove` (checked Halted after; below a binding, the binding
  * is checked Unbound too, since NDIS unbinds before it halts the miniport below). Later scenario
@@ -209,36 +236,34 @@ export function placeActions(steps: readonly StepInput[], at: number, actions: r
   for (const action of actions) {
     switch (action.kind) {
       case 'wait':
-        if (action.ms > 0) inserted.push({ step: 'advance-time', ms: action.ms });
+        inserted.push(...actionSteps(action));
         break;
       case 'inject': {
         const t = action.target;
-        const frames = { count: action.count, bytes: action.bytes, burst: action.burst, intervalUs: action.intervalUs };
         if ('lower' in t) {
           if (!targets.lowers.includes(t.lower) || gone.bindings.has(t.lower)) continue;
-          inserted.push({ step: 'inject-frame', lower: t.lower, ...frames });
         } else {
           const known = targets.adapters.includes(t.adapter) || targets.labnicLowers.includes(t.adapter);
           if (!known || gone.adapters.has(t.adapter)) continue;
-          inserted.push({ step: 'inject-frame', adapter: t.adapter, ...frames });
         }
+        inserted.push(...actionSteps(action));
         break;
       }
       case 'unbind':
         if (!targets.lowers.includes(action.lower) || gone.bindings.has(action.lower)) continue;
-        inserted.push({ step: 'unbind', lower: action.lower }, { step: 'expect-binding', lower: action.lower, state: 'Unbound' });
+        inserted.push(...actionSteps(action), { step: 'expect-binding', lower: action.lower, state: 'Unbound' });
         gone.bindings.add(action.lower);
         if (bindScenario && gone.bindings.size === targets.lowers.length) gone.virtual = true;
         break;
       case 'remove':
         if (!targets.adapters.includes(action.adapter) || gone.adapters.has(action.adapter)) continue;
-        inserted.push({ step: 'pause', adapter: action.adapter }, { step: 'halt', adapter: action.adapter }, { step: 'expect-state', adapter: action.adapter, state: 'Halted' });
+        inserted.push(...actionSteps(action), { step: 'expect-state', adapter: action.adapter, state: 'Halted' });
         gone.adapters.add(action.adapter);
         break;
       case 'surprise-remove': {
         const lower = targets.labnicLowers.includes(action.adapter) && !targets.adapters.includes(action.adapter);
         if ((!lower && !targets.adapters.includes(action.adapter)) || gone.adapters.has(action.adapter)) continue;
-        inserted.push({ step: 'surprise-remove', adapter: action.adapter });
+        inserted.push(...actionSteps(action));
         if (lower && !gone.bindings.has(action.adapter)) {
           inserted.push({ step: 'expect-binding', lower: action.adapter, state: 'Unbound' });
           gone.bindings.add(action.adapter);

@@ -125,7 +125,7 @@ export class HardwareModel {
   private fold(event: SimEvent): boolean {
     switch (event.kind) {
       case 'scenario.step':
-        if (event.status === 'started') this.step = `#${event.index} ${event.step}`;
+        if (event.status === 'started') this.step = event.live ? `#${event.index}, live: ${event.step}` : `#${event.index} ${event.step}`;
         return false;
       case 'adapter.state': {
         const adapter = this.adapter(event.adapter);

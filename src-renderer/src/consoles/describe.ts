@@ -69,7 +69,7 @@ export function describeSim(event: SimEvent): string {
     case 'run.finished':
       return `${time}  run finished: ${event.result}, ${event.findings} finding(s)`;
     case 'scenario.step':
-      return `${time}  step ${event.index} ${event.step}: ${event.status}${event.detail ? ` — ${oneLine(event.detail)}` : ''}`;
+      return `${time}  ${event.live ? `live step (during step ${event.index})` : `step ${event.index}`} ${event.step}: ${event.status}${event.detail ? ` — ${oneLine(event.detail)}` : ''}`;
     case 'status.indication':
       return `${time}  status ${event.adapter}: ${event.status}${event.detail ? ` — ${event.detail}` : ''}${where}`;
     case 'hw.fault':

@@ -298,7 +298,8 @@ export const useConsoleStore = defineStore('console', () => {
         summary.bugcheck = hex(event.code);
         break;
       case 'scenario.step':
-        if (event.status === 'started') summary.step = { index: event.index, name: event.step };
+        // The scenario's progress: a live step (run.act) happens inside one of its steps.
+        if (event.status === 'started' && !event.live) summary.step = { index: event.index, name: event.step };
         break;
       case 'run.finished':
         summary.finished = true;

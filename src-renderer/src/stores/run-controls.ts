@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import type { ScenarioInput } from '../../../src-shared/contract/scenario';
+import { computed, ref, watch } from 'vue';
 import { useEngineStore } from './engine';
 import { useProjectStore } from './project';
 
@@ -13,7 +14,9 @@ export const SPEEDS: ReadonlyArray<{ value: number; label: string }> = [
   { value: 1, label: '1 event/s' },
 ];
 
-/** Stop, pause/resume, step and speed of the run the window started last. */
+type StepInput = ScenarioInput['steps'][number];
+
+/** Stop, pause/resume, step, speed and live actions of the run the window started last. */
 export const useRunControlsStore = defineStore('run-controls', () => {
   /** The speed for the current run and the next ones. */
   const speed = ref(0);
@@ -56,10 +59,29 @@ export const useRunControlsStore = defineStore('run-controls', () => {
     await call((client, runId) => client.call('run.control', { runId, action: 'step', events: 1 }));
   }
 
+  /** What the last run.act said: how many steps the run still had to take (until another run starts). */
+  const acted = ref<string>();
+  watch(
+    () => project.runId,
+    () => (acted.value = undefined),
+  );
+
+  /**
+   * Gives the run going steps to take at its next idle point (run.act): an action of the bench done
+   * now rather than placed in the scenario. A paused run takes them once it goes on.
+   */
+  async function act(steps: StepInput[], what: string): Promise<void> {
+    acted.value = undefined;
+    await call(async (client, runId) => {
+      const { waiting } = await client.call('run.act', { runId, steps });
+      acted.value = `${what}: sent to ${runId}, which takes it at its next idle point${paused.value ? ' once it goes on' : ''} (${waiting} step${waiting === 1 ? '' : 's'} waiting)`;
+    });
+  }
+
   async function setSpeed(value: number): Promise<void> {
     speed.value = value;
     if (active.value) await call((client, runId) => client.call('run.speed', { runId, eventsPerSecond: value }));
   }
 
-  return { speed, error, pending, active, paused, stop, pause, resume, step, setSpeed };
+  return { speed, error, pending, active, paused, acted, stop, pause, resume, step, act, setSpeed };
 });
