@@ -115,4 +115,28 @@ test.describe('the bench: PnP, frames and time', () => {
     await expect(rows.first()).toContainText('adapter0 was removed during the run (a live step)');
     expect(problems).toEqual([]);
   });
+
+  test('start now: the virtual device an intermediate driver asked for, left waiting (start: never), started while the run goes', async ({ page, webHost }, testInfo) => {
+    test.setTimeout(180_000);
+    const problems = watchForErrors(page);
+    await openExample(page, webHost.url, 'passthru-im');
+    await page.getByTestId('bind-start').selectOption('never');
+    await expect(page.getByTestId('bind-start-now')).toBeDisabled();
+    await page.getByTestId('run-speed').selectOption('10');
+    await page.getByTestId('run-button').click();
+    const lanes = page.getByTestId('timeline-lanes').locator('li');
+    await expect(lanes.filter({ hasText: /over lower0:/ })).toHaveText(/→ Running$/, { timeout: 60_000 });
+    // Nothing started the virtual device yet: it has no lane.
+    const virtual = lanes.filter({ hasText: /^\\DEVICE\\PASSTHRU_/ });
+    await expect(virtual).toHaveCount(0);
+    await page.getByTestId('bind-start-now').click();
+    await expect(page.getByTestId('action-now-result')).toHaveText(/^start the virtual devices waiting: sent to run-\d+/);
+    await page.getByTestId('run-speed').selectOption('0');
+    await expect(page.getByTestId('run-result')).toContainText('run clean', { timeout: 60_000 });
+    // MiniportInitializeEx ran for it, and it was halted when the binding below went.
+    await expect(virtual).toHaveText(/: Halted → Initializing → Paused → .*Halted$/);
+    await expect(lanes.filter({ hasText: /^LABTCPIP over / })).toHaveText(/→ Running → .*Unbound$/);
+    await snapshot(page, testInfo, 'start-now');
+    expect(problems).toEqual([]);
+  });
 });

@@ -148,8 +148,11 @@ export const ScenarioStep = z.discriminatedUnion('step', [
   z.object({ step: z.literal('unbind'), lower: z.string().min(1).max(64).default('lower0') }).strict(),
   /** The lower adapter's link goes up or down: NDIS indicates NDIS_STATUS_LINK_STATE to the bound protocol (ProtocolStatusEx). */
   z.object({ step: z.literal('lower-link'), lower: z.string().min(1).max(64).default('lower0'), state: z.enum(['up', 'down']) }).strict(),
-  /** The PnP manager starts a virtual device whose start was left pending (`start: never`). */
-  z.object({ step: z.literal('start-device'), name: z.string().min(1).max(256) }).strict(),
+  /**
+   * The PnP manager starts a virtual device whose start was left pending (`start: never`, or
+   * `later` before its time): the one named (its device instance name), or without a name every one waiting.
+   */
+  z.object({ step: z.literal('start-device'), name: z.string().min(1).max(256).optional() }).strict(),
   /** The binding over the lower adapter is in this state. */
   z.object({ step: z.literal('expect-binding'), lower: z.string().min(1).max(64).default('lower0'), state: z.enum(['Unbound', 'Opening', 'Closing', 'Paused', 'Restarting', 'Running', 'Pausing']) }).strict(),
   z.object({ step: z.literal('expect-state'), ...adapter, state: z.enum(['Halted', 'Shutdown', 'Initializing', 'Paused', 'Restarting', 'Running', 'Pausing']) }).strict(),

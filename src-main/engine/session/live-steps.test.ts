@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BUILT_IN_SCENARIOS } from '../../../src-shared/contract/built-in-scenarios';
 import type { LiveStep, ScenarioInput } from '../../../src-shared/contract/scenario';
 import type { SimEvent } from '../../../src-shared/contract/sim-events';
 import { readExample } from '../toolchain/testing';
@@ -113,5 +114,31 @@ describe('live steps (run.act)', () => {
     expect(run.result.result).toBe('clean');
     expect(run.result.adapters[0]!.history.at(-1)).toBe('Halted');
     expect(run.result.driver.unloaded).toBe(true);
+  });
+
+  it('start-device without a name starts the virtual device an intermediate driver asked for that the PnP manager left waiting (start: never)', async () => {
+    const scenario = BUILT_IN_SCENARIOS['im-start-never']!;
+    const advance = scenario.steps.findIndex((s) => s.step === 'advance-time');
+    let given = false;
+    let inAdvance = false;
+    const run = await runDriverSource(readExample('passthru-im'), {
+      scenario,
+      onEvent(event) {
+        if (event.kind === 'scenario.step' && !event.live && event.status === 'started') inAdvance = event.index === advance;
+      },
+      takeLive: () => {
+        if (!inAdvance || given) return [];
+        given = true;
+        return [{ step: 'start-device' }];
+      },
+    });
+    const live = run.events.filter((e) => e.kind === 'scenario.step' && e.live === true);
+    expect(live.map((e) => (e.kind === 'scenario.step' ? `${e.index} ${e.step} ${e.status}` : ''))).toEqual([`${advance} start-device started`, `${advance} start-device done`]);
+    // NDIS initialized the virtual miniport (MiniportInitializeEx of the driver), and the protocol above bound to it.
+    const virtual = run.result.adapters.find((a) => a.name.includes('PASSTHRU'));
+    expect(virtual?.history.slice(0, 3)).toEqual(['Halted', 'Initializing', 'Paused']);
+    expect(virtual?.history.at(-1)).toBe('Halted');
+    expect(run.events.some((e) => e.kind === 'binding.state' && e.protocol === 'LABTCPIP' && e.to === 'Running')).toBe(true);
+    expect(run.result.result).toBe('clean');
   });
 });

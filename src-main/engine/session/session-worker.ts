@@ -80,11 +80,18 @@ const gate = new RunGate(
   flush,
 );
 
+// The engine's wall-clock watchdog counts from 'ready': the run's first event (run.started), once the
+// driver's module and the one below are instantiated. Instantiating can take seconds on a busy
+// machine, and no driver code runs before it, so it is no hang of the driver's.
+let ready = false;
 try {
-  port.postMessage({ type: 'ready' } satisfies FromSessionWorker);
   const { result } = runDriver({
     ...run,
     onEvent(event) {
+      if (!ready) {
+        ready = true;
+        port.postMessage({ type: 'ready' } satisfies FromSessionWorker);
+      }
       batch.push(event);
       if (batch.length >= BATCH) flush();
       gate.afterEvent();

@@ -562,12 +562,19 @@ export function startDevice(session: Session, instance: DeviceInstance): void {
   }
 }
 
-/** The `start-device` step: the PnP manager starts a virtual device whose start was left pending. */
-export function startDeviceByName(session: Session, name: string): void {
-  const instance = store(session).instances.find((i) => i.name === name && i.state === 'pending');
-  if (!instance) throw new Error(`no virtual device ${name} is waiting to start`);
-  if (instance.startEntry) instance.startEntry.cancelled = true;
-  startDevice(session, instance);
+/**
+ * The `start-device` step: the PnP manager starts a virtual device whose start was left pending,
+ * the one named, or without a name every one waiting (in the order the driver asked for them).
+ */
+export function startDeviceByName(session: Session, name: string | undefined): void {
+  const waiting = store(session).instances.filter((i) => i.state === 'pending' && (name === undefined || i.name === name));
+  if (waiting.length === 0) throw new Error(name === undefined ? 'no virtual device is waiting to start' : `no virtual device ${name} is waiting to start`);
+  for (const instance of waiting) {
+    // Starting one can end another's wait (its binding gone with a failure): only those still pending start.
+    if (instance.state !== 'pending') continue;
+    if (instance.startEntry) instance.startEntry.cancelled = true;
+    startDevice(session, instance);
+  }
 }
 
 /** The lower adapter answers a protocol's OID request at once (the built-in miniport below completes synchronously). */
