@@ -178,7 +178,8 @@ export class DevToolsPage {
       return keyDefinition(part);
     });
     const modifiers = held.length ? CONTROL : 0;
-    const key = keyDefinition(name === 'A' && held.length ? 'a' : name);
+    // With Control held a letter is its lower-case key (Control+A is the key 'a' with the modifier).
+    const key = keyDefinition(held.length ? name.toLowerCase() : name);
     const event = (type: string, def: KeyDefinition, mods: number, text?: string): Record<string, unknown> => ({
       type,
       key: def.key,
