@@ -25,8 +25,8 @@ function imScenario(frames: number): ScenarioInput {
     name: 'im-rx-bench',
     steps: [
       { step: 'load' },
+      // LABTCPIP, bound above the virtual miniport once it initializes, restarts it: it is Running after the bind.
       { step: 'bind', lower: 'lower0', below: 'labnic' },
-      { step: 'restart' },
       ...(frames > 0 ? [{ step: 'inject-frame' as const, lower: 'lower0', count: frames, bytes: 64, burst: 32, intervalUs: 200 }, { step: 'advance-time' as const, ms: (frames / 32) * 0.2 + 5 }] : []),
       { step: 'pause' },
       { step: 'unbind' },
@@ -229,6 +229,9 @@ export const simSuite: BenchSuite = {
         name: 'frames/s up through passthru-im over the LabNIC driver',
         value: perSecond,
         unit: 'frames/s',
+        // No speed target: this row shows the cost of the stack. Every frame must go up in a clean run.
+        target: 'every frame up, clean',
+        met: up === IM_FRAMES && result === 'clean',
         note: `${up.toLocaleString('en-US')} of ${IM_FRAMES.toLocaleString('en-US')} 64-byte frames reached the virtual miniport's protocols, bursts of 32, tracing off; LabNIC ISR → DPC → NDIS copy → ProtocolReceiveNetBufferLists → virtual indicate → returns down; median of ${IM_RUNS} after a warm-up run; result ${result}`,
       });
     }
