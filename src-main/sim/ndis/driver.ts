@@ -255,6 +255,8 @@ function validateCharacteristics(session: Session, chars: number): { status: num
     ['cancelSend', 'CancelSendHandler'],
     ['shutdown', 'ShutdownHandlerEx'],
     ['cancelOidRequest', 'CancelOidRequestHandler'],
+    // "All NDIS 6.0 and later miniport drivers must export a MiniportDevicePnPEventNotify function" (surprise removal, power profile).
+    ['devicePnPEventNotify', 'DevicePnPEventNotifyHandler'],
   ];
   const missing = required.filter(([key]) => h[key] === 0).map(([, name]) => name);
   if (missing.length > 0) return bad(K.NDIS_STATUS_BAD_CHARACTERISTICS, 'REG-HANDLERS', `required handler(s) missing: ${missing.join(', ')}`);

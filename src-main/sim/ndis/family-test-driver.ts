@@ -71,6 +71,7 @@ static NDIS_STATUS MpOid(NDIS_HANDLE c, PNDIS_OID_REQUEST r) { UNREFERENCED_PARA
 static VOID MpSend(NDIS_HANDLE c, PNET_BUFFER_LIST n, NDIS_PORT_NUMBER p, ULONG f) { UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(p); UNREFERENCED_PARAMETER(f); }
 static VOID MpReturn(NDIS_HANDLE c, PNET_BUFFER_LIST n, ULONG f) { UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(n); UNREFERENCED_PARAMETER(f); }
 static VOID MpCancelSend(NDIS_HANDLE c, PVOID id) { UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(id); }
+static VOID MpDevicePnPEvent(NDIS_HANDLE c, PNET_DEVICE_PNP_EVENT e) { UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(e); }
 static VOID MpShutdown(NDIS_HANDLE c, NDIS_SHUTDOWN_ACTION a) { UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(a); }
 static VOID MpCancelOid(NDIS_HANDLE c, PVOID id) { UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(id); }
 
@@ -93,6 +94,7 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     chars.ReturnNetBufferListsHandler = MpReturn;
     chars.CancelSendHandler = MpCancelSend;
     chars.ShutdownHandlerEx = MpShutdown;
+    chars.DevicePnPEventNotifyHandler = MpDevicePnPEvent;
     chars.CancelOidRequestHandler = MpCancelOid;
 ${parts.driverEntry ?? ''}
     return NdisMRegisterMiniportDriver(DriverObject, RegistryPath, NULL, &chars, &DriverHandle);
