@@ -32,6 +32,12 @@ typedef enum _NDIS_DEVICE_PNP_EVENT {
     NdisDevicePnPEventMaximum
 } NDIS_DEVICE_PNP_EVENT, *PNDIS_DEVICE_PNP_EVENT;
 
+/* The ULONG at InformationBuffer of an NdisDevicePnPEventPowerProfileChanged event. */
+typedef enum _NDIS_POWER_PROFILE {
+    NdisPowerProfileBattery,
+    NdisPowerProfileAcOnLine
+} NDIS_POWER_PROFILE, *PNDIS_POWER_PROFILE;
+
 typedef enum _NDIS_INTERRUPT_TYPE {
     NDIS_CONNECT_LINE_BASED = 1,
     NDIS_CONNECT_MESSAGE_BASED

@@ -62,6 +62,33 @@ describe('registration rules (ndis-rules §5.1)', () => {
     expect(run.result.findings[0]!.message).toContain('PauseHandler');
   });
 
+  it('after MiniportInitializeEx succeeds, NDIS tells the driver the power profile (MiniportDevicePnPEventNotify: PowerProfileChanged, AC)', async () => {
+    const files = variant(
+      'static VOID MpDevicePnPEvent(NDIS_HANDLE c, PNET_DEVICE_PNP_EVENT e) { UNREFERENCED_PARAMETER(c); UNREFERENCED_PARAMETER(e); }',
+      'static VOID MpDevicePnPEvent(NDIS_HANDLE c, PNET_DEVICE_PNP_EVENT e) { UNREFERENCED_PARAMETER(c); DbgPrint("pnp %d len %lu profile %lu\\n", (int)e->DevicePnPEvent, e->InformationBufferLength, *(PULONG)e->InformationBuffer); }',
+    );
+    const run = await runDriverSource(files, { scenario: LIFECYCLE });
+    expect(run.result.result).toBe('clean');
+    const prints = run.events.filter((e) => e.kind === 'debug.print');
+    expect(prints.map((e) => (e.kind === 'debug.print' ? e.text.trim() : ''))).toEqual(['pnp 5 len 4 profile 1']);
+    // Once, right after the initialization, before the restart.
+    const at = (find: (e: (typeof run.events)[number]) => boolean): number => run.events.findIndex(find);
+    const initialized = at((e) => e.kind === 'adapter.state' && e.to === 'Paused');
+    const notified = at((e) => e.kind === 'driver.callback' && e.handler === 'MiniportDevicePnPEventNotify');
+    const restart = at((e) => e.kind === 'driver.callback' && e.handler === 'MiniportRestart');
+    expect(initialized).toBeGreaterThan(0);
+    expect(initialized).toBeLessThan(notified);
+    expect(notified).toBeLessThan(restart);
+  });
+
+  it('REG-HANDLERS: every NDIS 6 miniport must export MiniportDevicePnPEventNotify', async () => {
+    const run = await runDriverSource(variant('    chars.DevicePnPEventNotifyHandler = MpDevicePnPEvent;\n', ''), { scenario: LIFECYCLE });
+    expect(run.result.findings[0]).toMatchObject({ rule: 'REG-HANDLERS' });
+    expect(run.result.findings[0]!.message).toContain('DevicePnPEventNotifyHandler');
+    const call = run.events.find((e) => e.kind === 'ndis.call' && e.api === 'NdisMRegisterMiniportDriver');
+    expect(call).toMatchObject({ result: 'NDIS_STATUS_BAD_CHARACTERISTICS' });
+  });
+
   it('REG-DE-STATUS: DriverEntry must not return STATUS_PENDING', async () => {
     const files = variant(
       '    return NdisMRegisterMiniportDriver(DriverObject, RegistryPath, NULL, &chars, &DriverHandle);',

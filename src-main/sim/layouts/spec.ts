@@ -309,7 +309,7 @@ export const CONSTANT_SPEC = [
   'NdisHaltDeviceDisabled', 'NdisHaltDeviceInstanceDeInitialized', 'NdisHaltDevicePoweredDown', 'NdisHaltDeviceSurpriseRemoved',
   'NdisHaltDeviceFailed', 'NdisHaltDeviceInitializationFailed', 'NdisHaltDeviceStopped',
   'NdisShutdownPowerOff', 'NdisShutdownBugCheck',
-  'NdisDevicePnPEventSurpriseRemoved', 'NET_DEVICE_PNP_EVENT_REVISION_1', 'NDIS_SIZEOF_NET_DEVICE_PNP_EVENT_REVISION_1',
+  'NdisDevicePnPEventSurpriseRemoved', 'NdisDevicePnPEventPowerProfileChanged', 'NdisPowerProfileBattery', 'NdisPowerProfileAcOnLine', 'NET_DEVICE_PNP_EVENT_REVISION_1', 'NDIS_SIZEOF_NET_DEVICE_PNP_EVENT_REVISION_1',
   'NdisParameterInteger', 'NdisParameterHexInteger', 'NdisParameterString', 'NdisParameterMultiString', 'NdisParameterBinary',
   'NdisRequestQueryInformation', 'NdisRequestSetInformation', 'NdisRequestMethod',
   'NdisMedium802_3', 'NdisInterfaceInternal', 'NdisInterfacePci',

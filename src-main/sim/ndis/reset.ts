@@ -160,14 +160,34 @@ function removeWhenIdle(session: Session, adapter: Adapter, action: number = K.N
  */
 export function surpriseRemove(session: Session, adapter: Adapter): void {
   if (adapter.state === 'Halted' || adapter.state === 'Shutdown') throw new Error(`cannot surprise-remove ${adapter.name}: it is ${adapter.state}`);
+  session.emit({ kind: 'adapter.reset', adapter: adapter.name, phase: 'surprise-removed' });
+  notifyDevicePnPEvent(session, adapter, K.NdisDevicePnPEventSurpriseRemoved);
+  resetState(session, adapter).removeRequested = true;
+  removeWhenIdle(session, adapter, K.NdisHaltDeviceSurpriseRemoved);
+}
+
+/** The power source of the lab's machine, as NdisDevicePnPEventPowerProfileChanged reports it: AC. */
+const POWER_PROFILE = K.NdisPowerProfileAcOnLine;
+
+/**
+ * MiniportDevicePnPEventNotify at PASSIVE_LEVEL with a NET_DEVICE_PNP_EVENT NDIS owns for the call;
+ * a power-profile event carries the power source as a ULONG at InformationBuffer.
+ */
+function notifyDevicePnPEvent(session: Session, adapter: Adapter, code: number): void {
   const m = session.memory;
-  const event = session.pool.allocate(m.sizeOf('NET_DEVICE_PNP_EVENT'), 0x50504e50 /* 'PNPP' */, 'MiniportDevicePnPEventNotify', 'ndis');
-  m.fill(event, m.sizeOf('NET_DEVICE_PNP_EVENT'), 0);
+  const size = m.sizeOf('NET_DEVICE_PNP_EVENT');
+  const profile = code === K.NdisDevicePnPEventPowerProfileChanged;
+  const event = session.pool.allocate(size + (profile ? 4 : 0), 0x50504e50 /* 'PNPP' */, 'MiniportDevicePnPEventNotify', 'ndis');
+  m.fill(event, size, 0);
   m.setField('NET_DEVICE_PNP_EVENT', event, 'Header.Type', K.NDIS_OBJECT_TYPE_DEFAULT);
   m.setField('NET_DEVICE_PNP_EVENT', event, 'Header.Revision', K.NET_DEVICE_PNP_EVENT_REVISION_1);
   m.setField('NET_DEVICE_PNP_EVENT', event, 'Header.Size', K.NDIS_SIZEOF_NET_DEVICE_PNP_EVENT_REVISION_1);
-  m.setField('NET_DEVICE_PNP_EVENT', event, 'DevicePnPEvent', K.NdisDevicePnPEventSurpriseRemoved);
-  session.emit({ kind: 'adapter.reset', adapter: adapter.name, phase: 'surprise-removed' });
+  m.setField('NET_DEVICE_PNP_EVENT', event, 'DevicePnPEvent', code);
+  if (profile) {
+    m.setU32(event + size, POWER_PROFILE);
+    m.setField('NET_DEVICE_PNP_EVENT', event, 'InformationBuffer', event + size);
+    m.setField('NET_DEVICE_PNP_EVENT', event, 'InformationBufferLength', 4);
+  }
   try {
     session.kernel.atIrql(PASSIVE_LEVEL, () => {
       session.callDriver('MiniportDevicePnPEventNotify', adapter.registration.handlers.devicePnPEventNotify, [adapter.context, event], PASSIVE_LEVEL, adapter.handle);
@@ -175,13 +195,13 @@ export function surpriseRemove(session: Session, adapter: Adapter): void {
   } finally {
     session.pool.release(event);
   }
-  resetState(session, adapter).removeRequested = true;
-  removeWhenIdle(session, adapter, K.NdisHaltDeviceSurpriseRemoved);
 }
 
 addAdapterChecks({
   afterInitSuccess(session, adapter) {
     if (adapter.registration.handlers.checkForHang !== 0) scheduleCheckForHang(session, adapter);
+    // "NDIS calls MiniportDevicePnPEventNotify with NdisDevicePnPEventPowerProfileChanged after driver initialization is complete."
+    notifyDevicePnPEvent(session, adapter, K.NdisDevicePnPEventPowerProfileChanged);
   },
   afterHalt(session, adapter) {
     const state = resetState(session, adapter);
