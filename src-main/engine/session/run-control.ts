@@ -130,6 +130,11 @@ export class RunController {
     return posted - Atomics.load(this.control, Slot.LiveTaken);
   }
 
+  /** Live steps posted that the worker has not taken (act). */
+  get liveWaiting(): number {
+    return Atomics.load(this.control, Slot.LivePosted) - Atomics.load(this.control, Slot.LiveTaken);
+  }
+
   setBreakpoints(breakpoints: Breakpoints): void {
     const bytes = new TextEncoder().encode(JSON.stringify(breakpoints));
     if (bytes.length > BREAKPOINT_CAPACITY) throw new Error(`too many breakpoints (${bytes.length} bytes of ${BREAKPOINT_CAPACITY})`);

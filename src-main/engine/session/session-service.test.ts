@@ -188,6 +188,34 @@ describe('live steps (run.act)', () => {
     expect(result.result).toBe('clean');
   });
 
+  it('a step given during the scenario\'s last step is taken after it, and says why it could not happen there', async () => {
+    // Paused inside MiniportDriverUnload, in the scenario's last step (unload).
+    const { runId } = await client.call('run.start', { files: { 'driver.c': template }, scenario: LIFECYCLE, breakpoints: { apis: ['NdisMDeregisterMiniportDriver'], lines: [] } });
+    await status(runId!, 'paused');
+    await client.call('run.breakpoints', { runId: runId!, breakpoints: { apis: [], lines: [] } });
+    expect(await client.call('run.act', { runId: runId!, steps: [{ step: 'surprise-remove' }] })).toEqual({ runId, waiting: 1 });
+    await client.call('run.control', { runId: runId!, action: 'resume' });
+    const finished = await status(runId!, 'finished');
+    const live = simEvents.get(runId!)!.filter((e): e is Extract<SimEvent, { kind: 'scenario.step' }> => e.kind === 'scenario.step' && e.live === true);
+    expect(live.map((e) => `${e.index} ${e.status} ${e.detail ?? ''}`.trim())).toEqual(['5 started', '5 failed no adapter: add a device first']);
+    // Taken (nothing was left waiting), and the bench's mistake is no finding of the driver's.
+    expect(finished.reason).toBeUndefined();
+    expect(finished.result!.result).toBe('clean');
+  });
+
+  it('a step still waiting when a bug check ends the run is not taken, and the finished status says so', async () => {
+    // MiniportDriverUnload dereferences NULL once NdisMDeregisterMiniportDriver returns: the run ends inside the last step.
+    const files = { 'driver.c': template.replace('NdisMDeregisterMiniportDriver(DriverHandle); }', 'NdisMDeregisterMiniportDriver(DriverHandle); *(volatile int *)0 = 1; }') };
+    const { runId } = await client.call('run.start', { files, scenario: LIFECYCLE, breakpoints: { apis: ['NdisMDeregisterMiniportDriver'], lines: [] } });
+    await status(runId!, 'paused');
+    await client.call('run.breakpoints', { runId: runId!, breakpoints: { apis: [], lines: [] } });
+    await client.call('run.act', { runId: runId!, steps: [{ step: 'surprise-remove' }] });
+    await client.call('run.control', { runId: runId!, action: 'resume' });
+    const finished = await status(runId!, 'finished');
+    expect(finished.result!.result).toBe('bugcheck');
+    expect(finished.reason).toBe("1 live step came after the run's last idle point and was not taken");
+  });
+
   it('refuses a step no running run can take, and a run that has ended, saying why', async () => {
     await expect(client.call('run.act', { runId: 'run-1', steps: [{ step: 'load' }] })).rejects.toThrow(/not a step a running run can take/);
     await expect(client.call('run.act', { runId: 'run-999', steps: [{ step: 'surprise-remove' }] })).rejects.toThrow(/no active run run-999/);

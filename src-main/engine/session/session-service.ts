@@ -91,9 +91,13 @@ export class SessionService {
         case 'resumed':
           active.state = 'running';
           return this.events.onStatus(runId, 'running', {});
-        case 'finished':
-          this.finish(runId, 'finished', { result: message.result });
+        case 'finished': {
+          // Steps given after the run's last idle point were never taken: the status says so.
+          const waiting = controller.liveWaiting;
+          const reason = waiting > 0 ? `${waiting} live step${waiting === 1 ? '' : 's'} came after the run's last idle point and ${waiting === 1 ? 'was' : 'were'} not taken` : undefined;
+          this.finish(runId, 'finished', { result: message.result, ...(reason ? { reason } : {}) });
           return resolveDone(message.result);
+        }
         case 'stopped':
           this.finish(runId, 'stopped', { reason: 'stopped on request' });
           return resolveDone(undefined);
