@@ -90,7 +90,6 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
   let stoppedAt: RunResult['stoppedAt'];
   let loaded = false;
   let index = 0;
-  let takingLive = false;
   /**
    * What live steps removed (adapters halted or surprise-removed, bindings unbound): the scenario's
    * later steps on them cannot happen and are skipped, saying so. The bench did it, not the driver.
@@ -130,40 +129,33 @@ export function runScenario(session: Session, scenario: Scenario, driverName: st
   /**
    * The live steps waiting, each as a step of its own in the log (marked live, numbered as the
    * scenario step the run is in). One that cannot happen now says why and the run goes on; a bug
-   * check or a "stop" finding ends the run as in any step.
+   * check or a "stop" finding ends the run as in any step. A live step never lets virtual time pass
+   * with idle points (LIVE_STEPS has no advance-time), so this is never re-entered.
    */
   const takeLive = (during: number): void => {
-    if (!options.takeLive || takingLive) return;
-    const steps = options.takeLive();
-    if (steps.length === 0) return;
-    takingLive = true;
-    try {
-      for (const step of steps) {
-        const label = describeStep(step);
-        const blocked = notApplicable(session, step) ?? removedByLive(step);
-        if (blocked) {
-          session.emit({ kind: 'scenario.step', index: during, step: label, status: 'skipped', detail: blocked, live: true });
-          continue;
-        }
-        session.emit({ kind: 'scenario.step', index: during, step: label, status: 'started', live: true });
-        try {
-          // The adapter it acts on, named before a halt takes it out of the running ones.
-          const adapter = adapterOf(step);
-          perform(step, during);
-          noteRemoved(step, adapter);
-          settle();
-        } catch (error) {
-          if (error instanceof HostInterrupt) throw error;
-          const detail = error instanceof BugCheck ? `bug check ${hex(error.code)}` : error instanceof Error ? error.message : String(error);
-          session.emit({ kind: 'scenario.step', index: during, step: label, status: 'failed', detail, live: true });
-          if (error instanceof BugCheck || error instanceof ScenarioStopped) throw error;
-          continue;
-        }
-        session.emit({ kind: 'scenario.step', index: during, step: label, status: 'done', live: true });
-        if (session.stopRule ?? lowerStopRule(session)) break;
+    for (const step of options.takeLive?.() ?? []) {
+      const label = describeStep(step);
+      const blocked = notApplicable(session, step) ?? removedByLive(step);
+      if (blocked) {
+        session.emit({ kind: 'scenario.step', index: during, step: label, status: 'skipped', detail: blocked, live: true });
+        continue;
       }
-    } finally {
-      takingLive = false;
+      session.emit({ kind: 'scenario.step', index: during, step: label, status: 'started', live: true });
+      try {
+        // The adapter it acts on, named before a halt takes it out of the running ones.
+        const adapter = adapterOf(step);
+        perform(step, during);
+        noteRemoved(step, adapter);
+        settle();
+      } catch (error) {
+        if (error instanceof HostInterrupt) throw error;
+        const detail = error instanceof BugCheck ? `bug check ${hex(error.code)}` : error instanceof Error ? error.message : String(error);
+        session.emit({ kind: 'scenario.step', index: during, step: label, status: 'failed', detail, live: true });
+        if (error instanceof BugCheck || error instanceof ScenarioStopped) throw error;
+        continue;
+      }
+      session.emit({ kind: 'scenario.step', index: during, step: label, status: 'done', live: true });
+      if (session.stopRule ?? lowerStopRule(session)) break;
     }
   };
 
