@@ -126,8 +126,8 @@ export class RunController {
    */
   act(port: { postMessage(value: unknown): void }, steps: readonly LiveStep[]): number {
     port.postMessage(steps);
-    const posted = Atomics.add(this.control, Slot.LivePosted, steps.length) + steps.length;
-    return posted - Atomics.load(this.control, Slot.LiveTaken);
+    Atomics.add(this.control, Slot.LivePosted, steps.length);
+    return this.liveWaiting;
   }
 
   /** Live steps posted that the worker has not taken (act). */
