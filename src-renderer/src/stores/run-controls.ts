@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import type { ScenarioInput } from '../../../src-shared/contract/scenario';
+import type { CommandInput } from '../../../src-shared/contract';
 import { computed, ref, watch } from 'vue';
 import { useEngineStore } from './engine';
 import { useProjectStore } from './project';
@@ -13,8 +13,6 @@ export const SPEEDS: ReadonlyArray<{ value: number; label: string }> = [
   { value: 10, label: '10 events/s' },
   { value: 1, label: '1 event/s' },
 ];
-
-type StepInput = ScenarioInput['steps'][number];
 
 /** Stop, pause/resume, step, speed and live actions of the run the window started last. */
 export const useRunControlsStore = defineStore('run-controls', () => {
@@ -70,7 +68,7 @@ export const useRunControlsStore = defineStore('run-controls', () => {
    * Gives the run going steps to take at its next idle point (run.act): an action of the bench done
    * now rather than placed in the scenario. A paused run takes them once it goes on.
    */
-  async function act(steps: StepInput[], what: string): Promise<void> {
+  async function act(steps: CommandInput<'run.act'>['steps'], what: string): Promise<void> {
     acted.value = undefined;
     await call(async (client, runId) => {
       const { waiting } = await client.call('run.act', { runId, steps });
