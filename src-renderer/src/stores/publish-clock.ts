@@ -211,10 +211,8 @@ export function publishOnTick(publish: () => void): void {
     });
   /** Tries again after `wait`, or when an input's frame is out if that is sooner (holdBack is asked again then). */
   const waitThenGo = (wait: number): void => {
-    let done = false;
+    // Whichever comes first takes the other away: the timer is cleared, the waiter removed.
     const once = (): void => {
-      if (done) return;
-      done = true;
       clearTimeout(timer);
       tickWaiters.delete(once);
       go();
