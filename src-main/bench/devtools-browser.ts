@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocket } from 'ws';
 
 /**
@@ -158,7 +159,7 @@ export class DevToolsPage {
     const deadline = performance.now() + timeoutMs;
     while (!(await this.evaluate<boolean>(`Boolean(${expression})`))) {
       if (performance.now() > deadline) throw new DevToolsError(`gave up waiting ${Math.round(timeoutMs / 1000)} s for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
     }
   }
 
@@ -256,11 +257,9 @@ export class DevToolsBrowser {
       if (options.initScript) await page.send('Page.addScriptToEvaluateOnNewDocument', { source: options.initScript });
       return new DevToolsBrowser(child, connection, profileDir, page);
     } catch (error) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await exited;
-      }
+      const gone = exited(child);
+      child.kill('SIGKILL');
+      await gone;
       fs.rmSync(profileDir, { recursive: true, force: true, maxRetries: 3 });
       throw error;
     }
@@ -288,17 +287,20 @@ export class DevToolsBrowser {
   }
 
   async close(): Promise<void> {
-    const exited = new Promise((resolve) => {
-      if (this.child.exitCode !== null || this.child.signalCode !== null) resolve(undefined);
-      else this.child.once('exit', resolve);
-    });
+    const gone = exited(this.child);
     await this.connection.send('Browser.close').catch(() => undefined);
     this.connection.close();
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-    await exited;
+    await gone;
     clearTimeout(timer);
     fs.rmSync(this.profileDir, { recursive: true, force: true, maxRetries: 3 });
   }
+}
+
+/** Resolves once `child` has exited (at once if it already has). */
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 /** The browser's DevTools WebSocket address, from the line Chromium prints on stderr when it listens. */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocket } from 'ws';
 import { WEB_SOCKET_PATH, WEB_TOKEN_PARAM } from '../../src-shared/contract/channels';
 import type { ScenarioInput } from '../../src-shared/contract/scenario';
@@ -278,7 +279,7 @@ export const uiSuite: BenchSuite = {
         while (!(await page.evaluate<boolean>(finished))) {
           if (performance.now() > deadline) throw new Error(`the window did not receive ${runId}'s end within 10 minutes`);
           await input(page, n++);
-          await new Promise((resolve) => setTimeout(resolve, INPUT_GAP_MS));
+          await sleep(INPUT_GAP_MS);
         }
         return { runId, streamedMs: performance.now() - started };
       };
@@ -316,7 +317,7 @@ export const uiSuite: BenchSuite = {
         let shown = '';
         while (!done.test((shown = await page.evaluate<string>(count)))) {
           if (performance.now() - began > 120_000) throw new Error(`the search for ${query} did not finish`);
-          await new Promise((resolve) => setTimeout(resolve, 5));
+          await sleep(5);
         }
         return { ms: performance.now() - began, matches: shown };
       };
@@ -357,7 +358,7 @@ export const uiSuite: BenchSuite = {
       // The host removes its run recordings as it shuts down: wait for it.
       const exited = new Promise((resolve) => host.child.once('exit', resolve));
       host.child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+      await Promise.race([exited, sleep(10_000)]);
     }
   },
 };
