@@ -166,12 +166,17 @@ describe('the run speed (run.speed)', () => {
 
 describe('live steps (run.act)', () => {
   const TIMED = { name: 'timed', steps: [...LIFECYCLE.steps.slice(0, 3), { step: 'advance-time' as const, ms: 50 }, ...LIFECYCLE.steps.slice(3)] };
+  /** A run paused at its first call of `api` (the breakpoint then cleared, so it goes on to its end once resumed). */
+  async function pausedAt(files: Record<string, string>, scenario: typeof TIMED, api: string): Promise<string> {
+    const { runId } = await client.call('run.start', { files, scenario, breakpoints: { apis: [api], lines: [] } });
+    await status(runId!, 'paused');
+    await client.call('run.breakpoints', { runId: runId!, breakpoints: { apis: [], lines: [] } });
+    return runId!;
+  }
 
   it('gives a paused run a step, which it takes at its next idle point once it goes on', async () => {
     // Paused inside the adapter's initialization (a breakpoint on a call MiniportInitializeEx makes).
-    const { runId } = await client.call('run.start', { files: { 'driver.c': template }, scenario: TIMED, breakpoints: { apis: ['NdisMSetMiniportAttributes'], lines: [] } });
-    await status(runId!, 'paused');
-    await client.call('run.breakpoints', { runId: runId!, breakpoints: { apis: [], lines: [] } });
+    const runId = await pausedAt({ 'driver.c': template }, TIMED, 'NdisMSetMiniportAttributes');
     // NDIS halts the adapter (Paused once initialized), as in an orderly removal.
     expect(await client.call('run.act', { runId: runId!, steps: [{ step: 'halt', adapter: 'adapter0' }] })).toEqual({ runId, waiting: 1 });
     await client.call('run.control', { runId: runId!, action: 'resume' });
@@ -190,9 +195,7 @@ describe('live steps (run.act)', () => {
 
   it('a step given during the scenario\'s last step is taken after it, and says why it could not happen there', async () => {
     // Paused inside MiniportDriverUnload, in the scenario's last step (unload).
-    const { runId } = await client.call('run.start', { files: { 'driver.c': template }, scenario: LIFECYCLE, breakpoints: { apis: ['NdisMDeregisterMiniportDriver'], lines: [] } });
-    await status(runId!, 'paused');
-    await client.call('run.breakpoints', { runId: runId!, breakpoints: { apis: [], lines: [] } });
+    const runId = await pausedAt({ 'driver.c': template }, LIFECYCLE, 'NdisMDeregisterMiniportDriver');
     expect(await client.call('run.act', { runId: runId!, steps: [{ step: 'surprise-remove' }] })).toEqual({ runId, waiting: 1 });
     await client.call('run.control', { runId: runId!, action: 'resume' });
     const finished = await status(runId!, 'finished');
@@ -206,9 +209,7 @@ describe('live steps (run.act)', () => {
   it('a step still waiting when a bug check ends the run is not taken, and the finished status says so', async () => {
     // MiniportDriverUnload dereferences NULL once NdisMDeregisterMiniportDriver returns: the run ends inside the last step.
     const files = { 'driver.c': template.replace('NdisMDeregisterMiniportDriver(DriverHandle); }', 'NdisMDeregisterMiniportDriver(DriverHandle); *(volatile int *)0 = 1; }') };
-    const { runId } = await client.call('run.start', { files, scenario: LIFECYCLE, breakpoints: { apis: ['NdisMDeregisterMiniportDriver'], lines: [] } });
-    await status(runId!, 'paused');
-    await client.call('run.breakpoints', { runId: runId!, breakpoints: { apis: [], lines: [] } });
+    const runId = await pausedAt(files, LIFECYCLE, 'NdisMDeregisterMiniportDriver');
     await client.call('run.act', { runId: runId!, steps: [{ step: 'surprise-remove' }] });
     await client.call('run.control', { runId: runId!, action: 'resume' });
     const finished = await status(runId!, 'finished');
